@@ -1,0 +1,1 @@
+//! Agents, the meta-optimiser and the experiment runner.

@@ -1,0 +1,152 @@
+//! A parsed TOML file that can point at any of its keys: the source of line and column for
+//! every configuration error.
+
+use crate::error::Location;
+use crate::{Error, Result};
+use serde::de::DeserializeOwned;
+
+/// The text of an experiment file, its parsed table, and the spans of its items.
+#[derive(Debug, Clone)]
+pub struct ConfigDoc {
+    file: String,
+    text: String,
+    spans: toml_edit::ImDocument<String>,
+    table: toml::Table,
+}
+
+impl ConfigDoc {
+    /// Parses `text`; a syntax error names the file, line and column.
+    pub fn parse(file: &str, text: &str) -> Result<Self> {
+        let spans = toml_edit::ImDocument::parse(text.to_string()).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            Error::Config {
+                location: locate(file, text, offset),
+                message: format!("TOML syntax error: {}", e.message()),
+            }
+        })?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            Error::Config { location: locate(file, text, offset), message: e.message().to_string() }
+        })?;
+        Ok(ConfigDoc { file: file.into(), text: text.into(), spans, table })
+    }
+
+    /// Reads and parses a file.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Invalid(format!("cannot read experiment file {}: {e}", path.display())))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// The whole file as a table.
+    pub fn table(&self) -> &toml::Table {
+        &self.table
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The location of the item at `path` (keys, and indices into arrays of tables), or of
+    /// its nearest ancestor that exists.
+    pub fn location(&self, path: &[&str]) -> Location {
+        locate(&self.file, &self.text, walk(self.spans.as_item(), path, 0))
+    }
+
+    /// An error about the item at `path`.
+    pub fn error(&self, path: &[&str], message: impl Into<String>) -> Error {
+        Error::Config { location: self.location(path), message: message.into() }
+    }
+
+    /// Re-locates an mgrl error (such as a domain error) at the item at `path`.
+    pub fn locate_error(&self, path: &[&str], err: Error) -> Error {
+        match err {
+            Error::Config { .. } => err,
+            other => self.error(path, other.to_string()),
+        }
+    }
+
+    /// Deserializes the table at `path` into `T`. A serde error points at the key it names
+    /// (an unknown field, a wrong type), or else at the table.
+    pub fn deserialize<T: DeserializeOwned>(&self, path: &[&str], value: toml::Value) -> Result<T> {
+        T::deserialize(value).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let key = message.split('`').nth(1).map(str::to_string);
+            let mut at: Vec<&str> = path.to_vec();
+            if let Some(k) = key.as_deref() {
+                at.push(k);
+            }
+            self.error(&at, message)
+        })
+    }
+}
+
+/// The byte offset of the item at `path` below `item`, or of its deepest existing ancestor.
+fn walk(item: &toml_edit::Item, path: &[&str], offset: usize) -> usize {
+    let Some((key, rest)) = path.split_first() else { return offset };
+    if let (Some(tables), Ok(i)) = (item.as_array_of_tables(), key.parse::<usize>()) {
+        return match tables.get(i) {
+            Some(t) => walk_in(t, rest, t.span().map_or(offset, |s| s.start)),
+            None => offset,
+        };
+    }
+    match item.as_table_like() {
+        Some(t) => walk_in(t, path, offset),
+        None => offset,
+    }
+}
+
+fn walk_in(table: &dyn toml_edit::TableLike, path: &[&str], offset: usize) -> usize {
+    let Some((key, rest)) = path.split_first() else { return offset };
+    match table.get_key_value(key) {
+        Some((k, v)) => walk(v, rest, k.span().or_else(|| v.span()).map_or(offset, |s| s.start)),
+        None => offset,
+    }
+}
+
+/// Converts a byte offset into a 1-based line and column (in characters).
+fn locate(file: &str, text: &str, offset: usize) -> Location {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    Location { file: file.into(), line, column }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "seed = 1\n\n[return]\ntype = \"x\"\ngamma = { value = 2.0 }\n\n[[reward_transform]]\ntype = \"clip\"\n\n[[reward_transform]]\ntype = \"squash\"\nthreshold = 3\n";
+
+    #[test]
+    fn syntax_error_reports_line_and_column() {
+        let err = ConfigDoc::parse("bad.toml", "seed = 1\n[return\ntype = 3\n").unwrap_err().to_string();
+        assert!(err.starts_with("bad.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn location_finds_nested_keys_and_array_entries() {
+        let doc = ConfigDoc::parse("e.toml", TEXT).unwrap();
+        assert_eq!(doc.location(&["seed"]).line, 1);
+        let l = doc.location(&["return", "gamma", "value"]);
+        assert_eq!((l.line, l.column), (5, 11));
+        let l = doc.location(&["reward_transform", "1", "threshold"]);
+        assert_eq!((l.line, l.column), (12, 1));
+        // A missing key points at its nearest ancestor.
+        assert_eq!(doc.location(&["return", "lambda"]).line, 3);
+    }
+
+    #[test]
+    fn deserialize_errors_point_at_the_key_they_name() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct S {
+            seed: u32,
+        }
+        let doc = ConfigDoc::parse("e.toml", "seed = 1\nsede = 2\n").unwrap();
+        let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
+        assert!(err.starts_with("e.toml:2:1") && err.contains("sede"), "{err}");
+    }
+}

@@ -1,0 +1,40 @@
+//! # mgrl-core
+//!
+//! The pieces every other crate of mgrl agrees on:
+//!
+//! - [`ReturnFn`]: a return definition (n-step, λ-return, V-trace, …) with its value, its
+//!   Jacobian-vector product (JVP) and its vector-Jacobian product (VJP);
+//! - [`RewardTransform`]: a map applied to rewards before the return (clipping, a learned
+//!   reward), with the same three methods;
+//! - [`MetaParamSpec`]: what a plugin declares about each meta-parameter η (domain, default,
+//!   squashing map, whether it may be learned, whether it may depend on the state);
+//! - [`MetaSource`]: where the per-step values of a meta-parameter come from (a fixed value,
+//!   a learnable scalar, a per-state table), with its own JVP and VJP;
+//! - [`registry`]: the plugins linked into the binary, learnt at run time from `inventory`;
+//! - [`config`]: the TOML experiment schema and its validation, with errors that carry line
+//!   and column.
+//!
+//! Shapes: every per-step array is a row-major `[T, B]` slice of `f64` (time major, `B`
+//! environments side by side), see [`Batch`]. The return mathematics is in `DESIGN.md`.
+
+pub mod batch;
+pub mod config;
+pub mod error;
+pub mod meta_param;
+pub mod meta_source;
+pub mod registry;
+pub mod return_fn;
+pub mod reward_transform;
+
+pub use batch::Batch;
+pub use error::{Error, Result};
+pub use meta_param::{Domain, MetaKind, MetaParamSpec, Squash};
+pub use meta_source::MetaSource;
+pub use registry::{PluginEntry, PluginKind};
+pub use return_fn::{InputCotangents, InputTangents, ReturnFn, ReturnInputs, TargetCotangents, Targets};
+pub use reward_transform::{RewardCotangents, RewardInputs, RewardTransform};
+
+/// Re-exported so that plugin crates register with the same `inventory` and `typetag`
+/// versions as the core, without naming them in their own `Cargo.toml`.
+pub use inventory;
+pub use typetag;

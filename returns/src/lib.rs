@@ -1,0 +1,1 @@
+//! Built-in return and reward-transform plugins (filled in by the returns work).
