@@ -1,1 +1,10 @@
-//! Environments behind one vectorised interface.
+//! # mgrl-envs
+//!
+//! Environments behind one vectorised interface, [`VecEnv`]: B copies stepped together,
+//! observations written into a caller-owned buffer in the layout the networks consume.
+
+pub mod error;
+pub mod vec_env;
+
+pub use error::EnvError;
+pub use vec_env::{EnvSpec, StepBuffers, VecEnv};
