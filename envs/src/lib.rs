@@ -3,8 +3,10 @@
 //! Environments behind one vectorised interface, [`VecEnv`]: B copies stepped together,
 //! observations written into a caller-owned buffer in the layout the networks consume.
 
+pub mod env;
 pub mod error;
 pub mod vec_env;
 
+pub use env::{Env, Transition};
 pub use error::EnvError;
 pub use vec_env::{EnvSpec, StepBuffers, VecEnv};

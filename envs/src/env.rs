@@ -1,0 +1,28 @@
+//! A single environment, the unit that [`crate::VecEnv`] implementations step B of.
+
+/// What one step of one environment produced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transition {
+    pub reward: f32,
+    /// A terminal state was reached: the return after it is 0.
+    pub terminated: bool,
+    /// A time limit cut the episode: the return after it is unknown.
+    pub truncated: bool,
+}
+
+/// One environment. It owns its random-number source (seeded at construction), so that the
+/// same seed gives the same episodes; B of them are stepped together by a vectoriser that
+/// handles automatic reset and the [`crate::StepBuffers`] layout.
+pub trait Env: Send {
+    /// Starts an episode and writes its first observation into `obs` (one row, `obs_len`).
+    fn reset(&mut self, obs: &mut [f32]);
+
+    /// Takes `action` (already checked to be in range) and writes the next observation into
+    /// `obs`; at the end of an episode that is the final observation (no reset here).
+    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition;
+
+    /// The index of the current state, for environments that number their states.
+    fn state_index(&self) -> Option<usize> {
+        None
+    }
+}
