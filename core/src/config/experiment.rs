@@ -1,6 +1,6 @@
 //! The whole experiment file.
 
-use super::{ConfigDoc, PluginConfig};
+use super::{ConfigDoc, PluginConfig, RunConfig};
 use crate::{Error, PluginKind, Result, ReturnFn, RewardTransform};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -95,24 +95,6 @@ fn default_method() -> MetaMethod {
 }
 fn default_true() -> bool {
     true
-}
-
-/// The `[run]` section: how long, how often to log, where outputs go.
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunConfig {
-    /// Learner updates (inner steps) in the run.
-    pub updates: u64,
-    /// Write a metrics row every this many updates.
-    #[serde(default = "default_log_interval")]
-    pub log_interval: u64,
-    /// Output folder; `runs/<name>/seed-<seed>` when absent.
-    #[serde(default)]
-    pub out_dir: Option<PathBuf>,
-}
-
-fn default_log_interval() -> u64 {
-    10
 }
 
 /// A validated experiment.
@@ -210,9 +192,7 @@ impl Experiment {
                 })
             }
         };
-        if run.updates == 0 || run.log_interval == 0 {
-            return Err(doc.error(&["run"], "`updates` and `log_interval` must be at least 1"));
-        }
+        run.validate(&doc)?;
         Ok(Experiment { doc, name, seed, env, agent, ret, reward_transforms, meta, run })
     }
 

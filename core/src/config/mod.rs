@@ -35,7 +35,9 @@
 mod doc;
 mod experiment;
 mod plugin_config;
+mod run;
 
 pub use doc::ConfigDoc;
-pub use experiment::{Experiment, MetaConfig, MetaMethod, RunConfig, Section};
+pub use experiment::{Experiment, MetaConfig, MetaMethod, Section};
 pub use plugin_config::{MetaParamConfig, PluginConfig};
+pub use run::RunConfig;
