@@ -1,1 +1,7 @@
-//! Agents, the meta-optimiser and the experiment runner.
+//! # mgrl-agents
+//!
+//! Agents, the meta-optimiser, the experiment runner and the `mgrl` command-line program.
+
+pub mod learner;
+
+pub use learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};
