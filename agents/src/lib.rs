@@ -3,5 +3,8 @@
 //! Agents, the meta-optimiser, the experiment runner and the `mgrl` command-line program.
 
 pub mod learner;
+pub mod meta;
+pub mod optim;
+pub mod td;
 
 pub use learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};

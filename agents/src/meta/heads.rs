@@ -1,0 +1,94 @@
+//! What the meta-optimiser needs of an agent's model: its per-step *heads* as functions of
+//! the flat parameters θ, and the gradient of a weighted sum of them.
+//!
+//! The inner update of every agent here is linear in its targets (DESIGN.md §2), because it
+//! is the gradient of a loss whose targets are constants:
+//!
+//!   g(θ) = ∇θ Σₜ [ w_pg,t · h_pg,t(θ) + w_v,t · h_v,t(θ) ] + (terms without targets),
+//!   h_pg,t = log π_θ(aₜ|xₜ),   h_v,t = V_θ(xₜ),
+//!   w_pg,t = −Aₜ / N,          w_v,t = −b (vₜ − V_θ(xₜ)) / N,
+//!
+//! with N = T·B and b the value cost. So ∂g/∂η = ∇θ Σₜ [ −(∂Aₜ/∂η)/N · h_pg,t − b(∂vₜ/∂η)/N · h_v,t ],
+//! a weighted sum of the same heads: one backward pass.
+
+use anyhow::Result;
+use mgrl_core::Targets;
+
+/// The heads of a model on a batch, `[T, B]` each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heads {
+    /// log π_θ(aₜ|xₜ); `None` for a prediction agent, which has no policy.
+    pub log_pi: Option<Vec<f64>>,
+    /// V_θ(xₜ).
+    pub values: Vec<f64>,
+}
+
+/// Per-step weights of the heads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadWeights {
+    pub log_pi: Option<Vec<f64>>,
+    pub values: Vec<f64>,
+}
+
+/// A differentiable model seen through its heads. `Batch` is whatever the model reads
+/// (observations, actions).
+pub trait HeadModel {
+    type Batch;
+
+    /// The heads at parameters θ.
+    fn heads(&self, params: &[f64], batch: &Self::Batch) -> Result<Heads>;
+
+    /// ∇θ Σₜ (w_pg,t h_pg,t(θ) + w_v,t h_v,t(θ)) at θ: one backward pass.
+    fn weighted_grad(&self, params: &[f64], batch: &Self::Batch, w: &HeadWeights) -> Result<Vec<f64>>;
+}
+
+/// The target-dependent part of a loss: the value regression with cost `value_cost`, and
+/// the policy gradient when `policy` is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetLoss {
+    pub value_cost: f64,
+    pub policy: bool,
+}
+
+impl TargetLoss {
+    /// The loss  (1/N) Σₜ [ b/2 (vₜ − V(xₜ))² − Aₜ log π(aₜ|xₜ) ]  with targets held constant.
+    pub fn value(&self, targets: &Targets, heads: &Heads) -> f64 {
+        let n = targets.values.len() as f64;
+        let mut sum: f64 =
+            targets.values.iter().zip(&heads.values).map(|(v, h)| 0.5 * self.value_cost * (v - h).powi(2)).sum();
+        if let (true, Some(log_pi)) = (self.policy, &heads.log_pi) {
+            sum -= targets.advantages.iter().zip(log_pi).map(|(a, l)| a * l).sum::<f64>();
+        }
+        sum / n
+    }
+
+    /// The weights whose weighted-heads gradient is the loss's gradient.
+    pub fn weights(&self, targets: &Targets, heads: &Heads) -> HeadWeights {
+        let n = targets.values.len() as f64;
+        HeadWeights {
+            log_pi: self.policy.then(|| targets.advantages.iter().map(|a| -a / n).collect()),
+            values: targets.values.iter().zip(&heads.values).map(|(v, h)| -self.value_cost * (v - h) / n).collect(),
+        }
+    }
+
+    /// The derivative of [`Self::weights`] along a tangent of the targets.
+    pub fn weight_tangents(&self, d_targets: &Targets) -> HeadWeights {
+        let n = d_targets.values.len() as f64;
+        HeadWeights {
+            log_pi: self.policy.then(|| d_targets.advantages.iter().map(|a| -a / n).collect()),
+            values: d_targets.values.iter().map(|v| -self.value_cost * v / n).collect(),
+        }
+    }
+
+    /// The transpose of [`Self::weight_tangents`]: the cotangent of the targets for a
+    /// cotangent (c_pg, c_v) of the weights.
+    pub fn target_cotangents(&self, c_log_pi: Option<&[f64]>, c_values: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = c_values.len() as f64;
+        let values = c_values.iter().map(|c| -self.value_cost * c / n).collect();
+        let advantages = match (self.policy, c_log_pi) {
+            (true, Some(c)) => c.iter().map(|c| -c / n).collect(),
+            _ => vec![0.0; c_values.len()],
+        };
+        (values, advantages)
+    }
+}

@@ -1,0 +1,200 @@
+//! The meta-optimiser (DESIGN.md §2; Xu, van Hasselt & Silver 2018, "Meta-Gradient
+//! Reinforcement Learning", eq. 1–4).
+//!
+//! After an inner step θ′ = θ + o − s ⊙ g(τ, θ, η) it computes, for every learnt number x
+//! behind the meta-parameters (η = squash(x)),
+//!
+//!   dJ′/dx = g′ᵀ dθ′/dx = −(s ⊙ g′)ᵀ ∂g/∂x,     g′ = ∂J′(τ′, θ′, η̄)/∂θ′,
+//!
+//! with first-order gradients only, by one of two exact methods:
+//!
+//! (a) surrogate: for each x_k, the return's JVP gives ∂(v, A)/∂x_k; the weighted-heads
+//!     gradient with the matching weights is ∂g/∂x_k (one backward pass per number);
+//! (b) cotangent: cₜ = ∇θ hₜ · (s ⊙ g′) for every head, by a central difference of the heads
+//!     along d = s ⊙ g′ (two forward passes), then one VJP of the return for all numbers.
+//!
+//! It never names a concrete return: the pipeline's plugins supply the JVP and VJP.
+
+use super::{HeadModel, ReturnPipeline, TargetLoss, Trajectory};
+use crate::meta::pipeline::Evaluation;
+use crate::optim::{Optimizer, OptimizerConfig, OptimizerState};
+use crate::Divergence;
+use anyhow::{bail, Result};
+use mgrl_core::config::{MetaConfig, MetaMethod};
+use mgrl_core::TargetCotangents;
+
+/// Numbers learnt above which `method = "auto"` picks the cotangent method.
+const AUTO_SURROGATE_MAX: usize = 4;
+
+/// Relative size of the central-difference step of method (b): ε = STEP·max(‖θ‖, 1)/‖d‖.
+/// Its error is O(ε²): below 1e-8 relative in f64 for smooth heads, exact for linear ones.
+const DIRECTIONAL_STEP: f64 = 1e-4;
+
+/// The inner step just taken, as the meta-gradient needs it.
+pub struct InnerStep<'a, M: HeadModel> {
+    pub model: &'a M,
+    /// θ, before the step.
+    pub params: &'a [f64],
+    /// τ, as the model reads it.
+    pub batch: &'a M::Batch,
+    /// τ, as the return reads it.
+    pub traj: &'a Trajectory,
+    /// The pipeline's evaluation on τ (its targets made g).
+    pub evaluation: &'a Evaluation,
+    /// The loss whose gradient g was.
+    pub loss: TargetLoss,
+    /// s of Δθ = o − s ⊙ g, the preconditioned learning rate held fixed.
+    pub scale: &'a [f64],
+}
+
+/// Learns the meta-parameters of a [`ReturnPipeline`] by the gradient of J′.
+#[derive(Debug)]
+pub struct MetaOptimiser {
+    /// The meta-objective's return, with the reference values η̄.
+    pub objective: ReturnPipeline,
+    /// The form of J′ (value regression, policy gradient) as a target loss.
+    pub objective_loss: TargetLoss,
+    /// Whether J′ uses the next batch τ′ (else τ itself).
+    pub next_batch: bool,
+    method: MetaMethod,
+    adam: Optimizer,
+    trace_decay: f64,
+    /// z_k = μ z_k + dθ′/dx_k, one per learnt number (method (a) with μ > 0).
+    traces: Vec<Vec<f64>>,
+}
+
+impl MetaOptimiser {
+    /// The meta-optimiser of a `[meta]` section for `learnt` numbers.
+    pub fn new(cfg: &MetaConfig, objective_loss: TargetLoss, learnt: usize, n_states: Option<usize>) -> Result<Self> {
+        let method = match cfg.method {
+            MetaMethod::Auto if learnt <= AUTO_SURROGATE_MAX => MetaMethod::Surrogate,
+            MetaMethod::Auto => MetaMethod::Cotangent,
+            m => m,
+        };
+        if cfg.trace_decay > 0.0 && method != MetaMethod::Surrogate {
+            bail!("[meta] trace_decay > 0 keeps a trace per learnt number: it needs method = \"surrogate\"");
+        }
+        Ok(MetaOptimiser {
+            objective: ReturnPipeline::from_return(&cfg.objective, n_states)?,
+            objective_loss,
+            next_batch: cfg.next_batch,
+            method,
+            adam: Optimizer::new(OptimizerConfig::adam(cfg.lr), learnt),
+            trace_decay: cfg.trace_decay,
+            traces: Vec::new(),
+        })
+    }
+
+    /// The method in use after resolving `auto`.
+    pub fn method(&self) -> MetaMethod {
+        self.method
+    }
+
+    /// J′(τ′, θ′, η̄) and g′ = ∂J′/∂θ′. `traj` must hold the values of θ′; the targets of J′
+    /// are constants (computed once here).
+    pub fn objective<M: HeadModel>(
+        &self,
+        model: &M,
+        params: &[f64],
+        batch: &M::Batch,
+        traj: &Trajectory,
+    ) -> Result<(f64, Vec<f64>)> {
+        let targets = self.objective.evaluate(traj)?.targets;
+        let heads = model.heads(params, batch)?;
+        let w = self.objective_loss.weights(&targets, &heads);
+        Ok((self.objective_loss.value(&targets, &heads), model.weighted_grad(params, batch, &w)?))
+    }
+
+    /// dJ′/dx for every learnt number of `pipeline`, given g′.
+    pub fn gradient<M: HeadModel>(
+        &mut self,
+        pipeline: &ReturnPipeline,
+        step: &InnerStep<M>,
+        g_prime: &[f64],
+    ) -> Result<Vec<f64>> {
+        let learnt = pipeline.num_learnt();
+        match self.method {
+            MetaMethod::Cotangent => cotangent_gradient(pipeline, step, g_prime),
+            _ => {
+                if self.traces.len() != learnt {
+                    self.traces = vec![vec![0.0; g_prime.len()]; learnt];
+                }
+                let mut grad = Vec::with_capacity(learnt);
+                for (k, trace) in self.traces.iter_mut().enumerate() {
+                    let d_targets = pipeline.jvp(step.traj, step.evaluation, k)?;
+                    let w = step.loss.weight_tangents(&d_targets);
+                    let dg = step.model.weighted_grad(step.params, step.batch, &w)?;
+                    // dθ′/dx_k = −s ⊙ ∂g/∂x_k, accumulated into the trace z_k = μ z_k + dθ′/dx_k.
+                    for ((z, s), d) in trace.iter_mut().zip(step.scale).zip(&dg) {
+                        *z = self.trace_decay * *z - s * d;
+                    }
+                    grad.push(dot(g_prime, trace));
+                }
+                Ok(grad)
+            }
+        }
+    }
+
+    /// One Adam step on the learnt numbers, descending J′; a meta-parameter that stops being
+    /// finite or leaves its domain stops the run with its name.
+    pub fn apply(&mut self, pipeline: &mut ReturnPipeline, grad: &[f64]) -> Result<()> {
+        if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
+            return Err(
+                Divergence { quantity: format!("meta-gradient[{i}]"), detail: format!("value {}", grad[i]) }.into()
+            );
+        }
+        let mut x = pipeline.params();
+        let step = self.adam.prepare(grad);
+        self.adam.commit(step, &mut x);
+        pipeline.set_params(&x)?;
+        for (name, v) in pipeline.meta_values() {
+            if !v.is_finite() {
+                return Err(Divergence { quantity: name, detail: format!("value {v} after the meta-update") }.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The Adam state on the learnt numbers, and the traces, for checkpoints.
+    pub fn state(&self) -> (&OptimizerState, &[Vec<f64>]) {
+        (&self.adam.state, &self.traces)
+    }
+
+    /// Restores [`Self::state`].
+    pub fn restore(&mut self, adam: OptimizerState, traces: Vec<Vec<f64>>) {
+        self.adam.state = adam;
+        self.traces = traces;
+    }
+}
+
+/// Method (b): per-step cotangents of the heads along d = s ⊙ g′, then one VJP.
+fn cotangent_gradient<M: HeadModel>(
+    pipeline: &ReturnPipeline,
+    step: &InnerStep<M>,
+    g_prime: &[f64],
+) -> Result<Vec<f64>> {
+    let d: Vec<f64> = step.scale.iter().zip(g_prime).map(|(s, g)| s * g).collect();
+    let d_norm = dot(&d, &d).sqrt();
+    if d_norm == 0.0 {
+        return Ok(vec![0.0; pipeline.num_learnt()]);
+    }
+    let eps = DIRECTIONAL_STEP * dot(step.params, step.params).sqrt().max(1.0) / d_norm;
+    let shifted = |sign: f64| -> Vec<f64> { step.params.iter().zip(&d).map(|(p, d)| p + sign * eps * d).collect() };
+    let plus = step.model.heads(&shifted(1.0), step.batch)?;
+    let minus = step.model.heads(&shifted(-1.0), step.batch)?;
+    let diff = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(a, b)| (a - b) / (2.0 * eps)).collect() };
+    let c_values = diff(&plus.values, &minus.values);
+    let c_log_pi = match (&plus.log_pi, &minus.log_pi) {
+        (Some(p), Some(m)) => Some(diff(p, m)),
+        _ => None,
+    };
+    // dJ′/dx = −Σₜ (∂wₜ/∂x) cₜ: the transpose of the weight tangents, negated.
+    let (values, advantages) = step.loss.target_cotangents(c_log_pi.as_deref(), &c_values);
+    let neg = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| -x).collect() };
+    let (values, advantages) = (neg(values), neg(advantages));
+    pipeline.vjp(step.traj, step.evaluation, &TargetCotangents { values: &values, advantages: &advantages })
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}

@@ -1,0 +1,283 @@
+//! The return pipeline of an experiment: its reward transforms, then its return, each with
+//! the sources of its meta-parameters; and the two derivatives the meta-optimiser needs of
+//! it, with respect to the *learnt numbers* x behind the sources (η = squash(x)).
+//!
+//! Targets are computed as  r̃ = fₖ(…f₁(r; η₁)…; ηₖ),  (v, A) = G(r̃, d, V, V′, log ρ; η_G).
+//! The JVP along one learnt number pushes the source's tangent through the transforms after
+//! it and the return (method (a) of DESIGN.md §2); the VJP pulls a cotangent on (v, A) back
+//! through the return and the transforms to every learnt number at once (method (b)).
+
+use anyhow::{bail, Context, Result};
+use mgrl_core::config::{Experiment, PluginConfig};
+use mgrl_core::{
+    Batch, InputTangents, MetaKind, MetaSource, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
+    TargetCotangents, Targets,
+};
+
+/// A batch of experience as the return sees it, `[T, B]` arrays (see `mgrl_core::return_fn`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    pub batch: Batch,
+    pub rewards: Vec<f64>,
+    pub discounts: Vec<f64>,
+    pub values: Vec<f64>,
+    pub next_values: Vec<f64>,
+    pub log_rhos: Vec<f64>,
+    /// The index of state xₜ, for per-state meta-parameters.
+    pub states: Option<Vec<usize>>,
+}
+
+/// One plugin of the pipeline with the sources of its meta-parameters.
+#[derive(Debug)]
+struct Stage<P: ?Sized> {
+    plugin: Box<P>,
+    sources: Vec<MetaSource>,
+}
+
+/// Names one learnt number: stage (`None` for the return, `Some(i)` for transform i),
+/// meta-parameter index within the stage, entry within its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Learnt {
+    stage: Option<usize>,
+    meta: usize,
+    entry: usize,
+}
+
+/// The intermediate arrays of one evaluation, kept for the derivatives.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Per-step meta arrays of each transform, then of the return.
+    transform_meta: Vec<Vec<Vec<f64>>>,
+    return_meta: Vec<Vec<f64>>,
+    /// The rewards entering each transform, then the rewards entering the return.
+    rewards_in: Vec<Vec<f64>>,
+    pub targets: Targets,
+}
+
+/// Reward transforms and a return, with their meta-parameter sources.
+#[derive(Debug)]
+pub struct ReturnPipeline {
+    transforms: Vec<Stage<dyn RewardTransform>>,
+    ret: Stage<dyn ReturnFn>,
+}
+
+fn sources<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<Vec<MetaSource>> {
+    cfg.meta
+        .iter()
+        .map(|m| {
+            if m.spec.kind == MetaKind::Network {
+                bail!(
+                    "`{}` of `{}` is produced by a network, which this agent does not have",
+                    m.spec.name,
+                    cfg.entry.name
+                );
+            }
+            m.source(n_states).with_context(|| format!("meta-parameter `{}` of `{}`", m.spec.name, cfg.entry.name))
+        })
+        .collect()
+}
+
+/// Copies a boxed plugin. typetag plugins are not `Clone`, but they round-trip through serde.
+fn copy_plugin<P: ?Sized>(plugin: &Box<P>) -> Result<Box<P>>
+where
+    Box<P>: serde::Serialize + serde::de::DeserializeOwned,
+{
+    serde_json::to_value(plugin).and_then(serde_json::from_value).context("copying a plugin")
+}
+
+fn stage<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<Stage<P>>
+where
+    Box<P>: serde::Serialize + serde::de::DeserializeOwned,
+{
+    Ok(Stage { sources: sources(cfg, n_states)?, plugin: copy_plugin(&cfg.plugin)? })
+}
+
+impl ReturnPipeline {
+    /// The pipeline of an experiment's `[[reward_transform]]` and `[return]` sections.
+    pub fn from_experiment(exp: &Experiment, n_states: Option<usize>) -> Result<Self> {
+        let transforms = exp.reward_transforms.iter().map(|cfg| stage(cfg, n_states)).collect::<Result<_>>()?;
+        Ok(ReturnPipeline { transforms, ret: stage(&exp.ret, n_states)? })
+    }
+
+    /// A pipeline of a return alone (no transforms), such as the meta-objective's, whose
+    /// meta-parameters are the fixed reference values η̄.
+    pub fn from_return(cfg: &PluginConfig<dyn ReturnFn>, n_states: Option<usize>) -> Result<Self> {
+        Ok(ReturnPipeline { transforms: Vec::new(), ret: stage(cfg, n_states)? })
+    }
+
+    fn learnt(&self) -> Vec<Learnt> {
+        let stage_learnt = |stage: Option<usize>, sources: &[MetaSource]| {
+            sources
+                .iter()
+                .enumerate()
+                .flat_map(move |(meta, s)| (0..s.num_params()).map(move |entry| Learnt { stage, meta, entry }))
+                .collect::<Vec<_>>()
+        };
+        let mut all = Vec::new();
+        for (i, t) in self.transforms.iter().enumerate() {
+            all.extend(stage_learnt(Some(i), &t.sources));
+        }
+        all.extend(stage_learnt(None, &self.ret.sources));
+        all
+    }
+
+    /// How many numbers are learnt.
+    pub fn num_learnt(&self) -> usize {
+        self.sources().map(MetaSource::num_params).sum()
+    }
+
+    fn sources(&self) -> impl Iterator<Item = &MetaSource> {
+        self.transforms.iter().flat_map(|t| t.sources.iter()).chain(self.ret.sources.iter())
+    }
+
+    /// The learnt numbers x, in the order of [`Self::vjp`]'s gradient.
+    pub fn params(&self) -> Vec<f64> {
+        self.sources().flat_map(|s| s.params().iter().copied()).collect()
+    }
+
+    /// Replaces the learnt numbers x.
+    pub fn set_params(&mut self, x: &[f64]) -> Result<()> {
+        if x.len() != self.num_learnt() {
+            bail!("expected {} learnt numbers, got {}", self.num_learnt(), x.len());
+        }
+        let mut rest = x;
+        for s in self.transforms.iter_mut().flat_map(|t| t.sources.iter_mut()).chain(self.ret.sources.iter_mut()) {
+            let p = s.params_mut();
+            let (mine, tail) = rest.split_at(p.len());
+            p.copy_from_slice(mine);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// Every meta-parameter's current value, named `name` or `name[s]` per state; a name
+    /// used by two stages is prefixed with its plugin's position (`clip.threshold`).
+    pub fn meta_values(&self) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        let stages = self
+            .transforms
+            .iter()
+            .map(|t| (t.plugin.meta_params(), &t.sources))
+            .chain([(self.ret.plugin.meta_params(), &self.ret.sources)]);
+        for (specs, sources) in stages {
+            for (spec, src) in specs.iter().zip(sources.iter()) {
+                match src {
+                    MetaSource::PerState { .. } => out
+                        .extend(src.values().into_iter().enumerate().map(|(s, v)| (format!("{}[{s}]", spec.name), v))),
+                    _ => out.push((spec.name.to_string(), src.values()[0])),
+                }
+            }
+        }
+        out
+    }
+
+    /// The per-state values of meta-parameter `name` of the return, if it is a table.
+    pub fn per_state_values(&self, name: &str) -> Option<Vec<f64>> {
+        let i = self.ret.plugin.meta_params().iter().position(|m| m.name == name)?;
+        matches!(self.ret.sources[i], MetaSource::PerState { .. }).then(|| self.ret.sources[i].values())
+    }
+
+    fn fill(sources: &[MetaSource], traj: &Trajectory) -> Result<Vec<Vec<f64>>> {
+        sources
+            .iter()
+            .map(|s| {
+                let mut out = vec![0.0; traj.batch.len()];
+                s.fill(traj.states.as_deref(), &mut out)?;
+                Ok(out)
+            })
+            .collect()
+    }
+
+    fn return_inputs<'a>(traj: &'a Trajectory, rewards: &'a [f64], meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
+        ReturnInputs {
+            batch: traj.batch,
+            rewards,
+            discounts: &traj.discounts,
+            values: &traj.values,
+            next_values: &traj.next_values,
+            log_rhos: &traj.log_rhos,
+            meta,
+        }
+    }
+
+    /// The targets (v, A) of a trajectory, with what the derivatives need.
+    pub fn evaluate(&self, traj: &Trajectory) -> Result<Evaluation> {
+        let mut rewards = traj.rewards.clone();
+        let mut rewards_in = Vec::with_capacity(self.transforms.len() + 1);
+        let mut transform_meta = Vec::with_capacity(self.transforms.len());
+        for t in &self.transforms {
+            let meta = Self::fill(&t.sources, traj)?;
+            let refs: Vec<&[f64]> = meta.iter().map(Vec::as_slice).collect();
+            let next = t.plugin.apply(&RewardInputs { batch: traj.batch, rewards: &rewards, meta: &refs })?;
+            rewards_in.push(std::mem::replace(&mut rewards, next));
+            transform_meta.push(meta);
+        }
+        let return_meta = Self::fill(&self.ret.sources, traj)?;
+        let refs: Vec<&[f64]> = return_meta.iter().map(Vec::as_slice).collect();
+        let targets = self.ret.plugin.targets(&Self::return_inputs(traj, &rewards, &refs))?;
+        rewards_in.push(rewards);
+        Ok(Evaluation { transform_meta, return_meta, rewards_in, targets })
+    }
+
+    /// The tangent of the targets along learnt number `k` (method (a)).
+    pub fn jvp(&self, traj: &Trajectory, ev: &Evaluation, k: usize) -> Result<Targets> {
+        let learnt = *self.learnt().get(k).with_context(|| format!("learnt number {k} does not exist"))?;
+        let n = traj.batch.len();
+        let mut tangent = vec![0.0; n];
+        let ret_refs: Vec<&[f64]> = ev.return_meta.iter().map(Vec::as_slice).collect();
+        let ret_inputs = Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ret_refs);
+        let Some(first) = learnt.stage else {
+            self.ret.sources[learnt.meta].tangent(learnt.entry, traj.states.as_deref(), &mut tangent)?;
+            let dx = InputTangents::meta_only(ret_refs.len(), learnt.meta, &tangent);
+            return Ok(self.ret.plugin.jvp(&ret_inputs, &dx)?);
+        };
+        let mut source_tangent = vec![0.0; n];
+        self.transforms[first].sources[learnt.meta].tangent(
+            learnt.entry,
+            traj.states.as_deref(),
+            &mut source_tangent,
+        )?;
+        // Through transform `first` (tangent of its meta input), then the later ones (tangent of rewards).
+        for (i, t) in self.transforms.iter().enumerate().skip(first) {
+            let refs: Vec<&[f64]> = ev.transform_meta[i].iter().map(Vec::as_slice).collect();
+            let x = RewardInputs { batch: traj.batch, rewards: &ev.rewards_in[i], meta: &refs };
+            tangent = if i == first {
+                let mut d_meta = vec![None; refs.len()];
+                d_meta[learnt.meta] = Some(source_tangent.as_slice());
+                t.plugin.jvp(&x, None, &d_meta)?
+            } else {
+                t.plugin.jvp(&x, Some(&tangent), &vec![None; refs.len()])?
+            };
+        }
+        let dx = InputTangents { rewards: Some(&tangent), ..Default::default() };
+        Ok(self.ret.plugin.jvp(&ret_inputs, &dx)?)
+    }
+
+    /// The gradient on every learnt number of ⟨cot, (v, A)⟩ (method (b)).
+    pub fn vjp(&self, traj: &Trajectory, ev: &Evaluation, cot: &TargetCotangents) -> Result<Vec<f64>> {
+        let states = traj.states.as_deref();
+        let ret_refs: Vec<&[f64]> = ev.return_meta.iter().map(Vec::as_slice).collect();
+        let ret_inputs = Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ret_refs);
+        let ret_cot = self.ret.plugin.vjp(&ret_inputs, cot)?;
+        let mut ret_grad = Vec::new();
+        for (src, c) in self.ret.sources.iter().zip(&ret_cot.meta) {
+            let mut g = vec![0.0; src.num_params()];
+            src.pullback(states, c, &mut g)?;
+            ret_grad.extend(g);
+        }
+        let mut reward_cot = ret_cot.rewards;
+        let mut transform_grads = vec![Vec::new(); self.transforms.len()];
+        for (i, t) in self.transforms.iter().enumerate().rev() {
+            let refs: Vec<&[f64]> = ev.transform_meta[i].iter().map(Vec::as_slice).collect();
+            let x = RewardInputs { batch: traj.batch, rewards: &ev.rewards_in[i], meta: &refs };
+            let c = t.plugin.vjp(&x, &reward_cot)?;
+            for (src, cm) in t.sources.iter().zip(&c.meta) {
+                let mut g = vec![0.0; src.num_params()];
+                src.pullback(states, cm, &mut g)?;
+                transform_grads[i].extend(g);
+            }
+            reward_cot = c.rewards;
+        }
+        Ok(transform_grads.into_iter().flatten().chain(ret_grad).collect())
+    }
+}

@@ -1,0 +1,5 @@
+//! TD(λ)-style prediction with meta-learnt returns.
+
+mod linear_value;
+
+pub use linear_value::{Features, LinearValue};
