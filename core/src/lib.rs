@@ -34,7 +34,7 @@ pub use registry::{PluginEntry, PluginKind};
 pub use return_fn::{InputCotangents, InputTangents, ReturnFn, ReturnInputs, TargetCotangents, Targets};
 pub use reward_transform::{RewardCotangents, RewardInputs, RewardTransform};
 
-/// Re-exported so that plugin crates register with the same `inventory` and `typetag`
-/// versions as the core, without naming them in their own `Cargo.toml`.
+/// Re-exported so that plugin crates submit their [`PluginEntry`] to the same `inventory`
+/// as the registry reads, without naming it in their own `Cargo.toml`. (`typetag` cannot be
+/// re-exported this way: its attribute expands to paths of its own crate.)
 pub use inventory;
-pub use typetag;

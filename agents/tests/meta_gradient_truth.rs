@@ -1,0 +1,312 @@
+//! The truth test of DESIGN.md §2: the meta-gradient equals the central-difference
+//! derivative of the brute-force two-step pipeline
+//!
+//!   L(x) = J′(τ′, θ + o − s ⊙ g(τ, θ, η(x)), η̄)
+//!
+//! in f64, to relative error below 1e-4, holding fixed what the method treats as constant:
+//! the preconditioner (s, o) and the targets of J′ (computed once at the unperturbed θ′).
+//! One test per return plugin × inner optimiser × scalar/per-state × method (a)/(b).
+
+mod support;
+
+use mgrl_agents::meta::{HeadModel, InnerStep, MetaOptimiser, ReturnPipeline, TargetLoss, Trajectory};
+use mgrl_agents::optim::{Optimizer, OptimizerConfig};
+use mgrl_agents::td::{Features, LinearValue};
+use mgrl_core::config::Experiment;
+use mgrl_core::{registry, Batch, Domain, MetaKind, PluginKind};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use support::{AcBatch, LinearActorCritic};
+
+// Link the plugin crates whose plugins are tested.
+use mgrl_plugin_retrace as _;
+use mgrl_returns as _;
+
+const T: usize = 6;
+const B: usize = 3;
+const DIM: usize = 5;
+const ACTIONS: usize = 3;
+const STATES: usize = 4;
+
+/// The `[return]` / `[[reward_transform]]` sections that learn every learnable
+/// meta-parameter of `plugin`.
+fn plugin_sections(plugin: &str, per_state: bool) -> String {
+    let meta = |name: &str| {
+        let kind = if registry::find(PluginKind::Return, name).is_ok() { PluginKind::Return } else { PluginKind::RewardTransform };
+        let entry = registry::find(kind, name).unwrap();
+        let mut s = String::new();
+        for m in entry.meta_params.iter().filter(|m| m.learnable && m.kind == MetaKind::Value) {
+            let start = if m.domain == Domain::UNIT { 0.75 } else { 1.0 };
+            let ps = per_state && m.per_state;
+            s += &format!("{} = {{ value = {start}, learnable = true, per_state = {ps} }}\n", m.name);
+        }
+        (kind, s)
+    };
+    let options = |name: &str| if name == "n_step" { "n = 3\n" } else { "" };
+    match meta(plugin) {
+        (PluginKind::Return, m) => format!("[return]\ntype = \"{plugin}\"\n{}{m}", options(plugin)),
+        (PluginKind::RewardTransform, m) => {
+            let (_, ret) = meta("lambda_return");
+            format!("[[reward_transform]]\ntype = \"{plugin}\"\n{m}\n[return]\ntype = \"lambda_return\"\n{ret}")
+        }
+    }
+}
+
+fn experiment(plugin: &str, per_state: bool, method: &str) -> Experiment {
+    let text = format!(
+        "name = \"truth\"\n[env]\nname = \"test\"\n[agent]\nkind = \"test\"\n[run]\nupdates = 1\n\n{}\n\
+         [meta]\nmethod = \"{method}\"\n[meta.objective]\ntype = \"lambda_return\"\ngamma = 0.99\nlambda = 1.0\n",
+        plugin_sections(plugin, per_state)
+    );
+    Experiment::parse("truth.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+fn optimizer(name: &str) -> OptimizerConfig {
+    match name {
+        "sgd" => OptimizerConfig::Sgd { lr: 0.3 },
+        "rmsprop" => OptimizerConfig::Rmsprop { lr: 0.05, decay: 0.9, eps: 1e-3 },
+        "adam" => OptimizerConfig::Adam { lr: 0.05, beta1: 0.9, beta2: 0.99, eps: 1e-3 },
+        other => panic!("no optimizer {other}"),
+    }
+}
+
+/// A random batch: features of xₜ and xₜ₊₁, the actions, and the return's view without values.
+struct RandomBatch {
+    features: Vec<f64>,
+    next_features: Vec<f64>,
+    actions: Vec<usize>,
+    traj: Trajectory,
+}
+
+fn random_batch(rng: &mut ChaCha8Rng) -> RandomBatch {
+    let n = T * B;
+    let mut gauss = |scale: f64| -> Vec<f64> { (0..n).map(|_| scale * (rng.gen::<f64>() * 2.0 - 1.0) * 1.7).collect() };
+    let rewards = gauss(1.0);
+    let log_rhos = gauss(0.3);
+    let features: Vec<f64> = (0..n * DIM).map(|_| rng.gen::<f64>() - 0.5).collect();
+    let next_features: Vec<f64> = (0..n * DIM).map(|_| rng.gen::<f64>() - 0.5).collect();
+    let actions = (0..n).map(|_| rng.gen_range(0..ACTIONS)).collect();
+    // Episode ends inside the batch; every state appears.
+    let discounts = (0..n).map(|i| if i == 7 || i == 11 { 0.0 } else { 1.0 }).collect();
+    let states = (0..n).map(|i| (i * 3 + 1) % STATES).collect();
+    let traj = Trajectory {
+        batch: Batch::new(T, B).unwrap(),
+        rewards,
+        discounts,
+        values: vec![0.0; n],
+        next_values: vec![0.0; n],
+        log_rhos,
+        states: Some(states),
+    };
+    RandomBatch { features, next_features, actions, traj }
+}
+
+/// Runs the check for one model: `batch(features)` builds what the model reads.
+fn check<M: HeadModel>(
+    model: &M,
+    num_params: usize,
+    to_batch: impl Fn(&RandomBatch, bool) -> M::Batch,
+    policy: bool,
+    plugin: &str,
+    opt: &str,
+    per_state: bool,
+    method: &str,
+) {
+    let exp = experiment(plugin, per_state, method);
+    let mut pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
+    let inner_loss = TargetLoss { value_cost: 0.5, policy };
+    let objective_loss = TargetLoss { value_cost: 1.0, policy };
+    let mut meta = MetaOptimiser::new(exp.meta.as_ref().unwrap(), objective_loss, pipeline.num_learnt(), Some(STATES))
+        .unwrap();
+
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let theta: Vec<f64> = (0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect();
+    let tau = random_batch(&mut rng);
+    let tau_next = random_batch(&mut rng);
+    let with_values = |rb: &RandomBatch, params: &[f64]| {
+        let mut traj = rb.traj.clone();
+        traj.values = model.heads(params, &to_batch(rb, false)).unwrap().values;
+        traj.next_values = model.heads(params, &to_batch(rb, true)).unwrap().values;
+        traj
+    };
+    // An optimiser with history, so that RMSProp/Adam have non-trivial moments.
+    let mut optim = Optimizer::new(optimizer(opt), num_params);
+    for _ in 0..2 {
+        let g: Vec<f64> = (0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect();
+        let s = optim.prepare(&g);
+        optim.commit(s, &mut vec![0.0; num_params]);
+    }
+
+    let batch = to_batch(&tau, false);
+    let traj = with_values(&tau, &theta);
+    let inner_grad = |pipeline: &ReturnPipeline| {
+        let ev = pipeline.evaluate(&traj).unwrap();
+        let heads = model.heads(&theta, &batch).unwrap();
+        let g = model.weighted_grad(&theta, &batch, &inner_loss.weights(&ev.targets, &heads)).unwrap();
+        (ev, g)
+    };
+    let (ev, g) = inner_grad(&pipeline);
+    let step = optim.prepare(&g);
+    let theta_prime: Vec<f64> = theta.iter().zip(&step.delta).map(|(t, d)| t + d).collect();
+    let batch_next = to_batch(&tau_next, false);
+    let traj_next = with_values(&tau_next, &theta_prime);
+    let (_, g_prime) = meta.objective(model, &theta_prime, &batch_next, &traj_next).unwrap();
+    let inner = InnerStep {
+        model,
+        params: &theta,
+        batch: &batch,
+        traj: &traj,
+        evaluation: &ev,
+        loss: inner_loss,
+        scale: &step.scale,
+    };
+    let grad = meta.gradient(&pipeline, &inner, &g_prime).unwrap();
+
+    // Brute force: L(x) with (s, o) and the targets of J′ held fixed.
+    let fixed_targets = meta.objective.evaluate(&traj_next).unwrap().targets;
+    let x0 = pipeline.params();
+    let mut loss_at = |x: &[f64]| {
+        pipeline.set_params(x).unwrap();
+        let (_, g) = inner_grad(&pipeline);
+        let theta_x: Vec<f64> =
+            theta.iter().zip(&step.offset).zip(&step.scale).zip(&g).map(|(((t, o), s), g)| t + o - s * g).collect();
+        objective_loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap())
+    };
+    let h = 1e-5;
+    let brute: Vec<f64> = (0..x0.len())
+        .map(|k| {
+            let (mut plus, mut minus) = (x0.clone(), x0.clone());
+            plus[k] += h;
+            minus[k] -= h;
+            (loss_at(&plus) - loss_at(&minus)) / (2.0 * h)
+        })
+        .collect();
+    let scale = brute.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+    assert!(scale > 1e-9, "{plugin}: the meta-gradient is zero, the test would prove nothing");
+    assert_eq!(grad.len(), brute.len());
+    for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
+        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
+        assert!(rel < 1e-4, "{plugin}/{opt}/{method}: learnt number {k}: meta-gradient {a} vs brute force {b} (rel {rel:.2e})");
+    }
+}
+
+fn check_actor_critic(plugin: &str, opt: &str, per_state: bool, method: &str) {
+    let model = LinearActorCritic { dim: DIM, actions: ACTIONS };
+    let to_batch = |rb: &RandomBatch, next: bool| AcBatch {
+        features: if next { rb.next_features.clone() } else { rb.features.clone() },
+        actions: rb.actions.clone(),
+    };
+    check(&model, model.num_params(), to_batch, true, plugin, opt, per_state, method);
+}
+
+fn check_td(plugin: &str, opt: &str, per_state: bool, method: &str) {
+    let model = LinearValue::new(dfdx::tensor::Cpu::default(), DIM);
+    let to_batch = |rb: &RandomBatch, next: bool| Features {
+        rows: T * B,
+        data: if next { rb.next_features.clone() } else { rb.features.clone() },
+    };
+    check(&model, DIM, to_batch, false, plugin, opt, per_state, method);
+}
+
+macro_rules! truth_tests {
+    ($check:ident: $($name:ident => ($plugin:literal, $opt:literal, $per_state:literal, $method:literal),)*) => {
+        $(
+            #[test]
+            fn $name() {
+                $check($plugin, $opt, $per_state, $method);
+            }
+        )*
+    };
+}
+
+// Actor-critic heads (policy gradient and value): every plugin.
+truth_tests! { check_actor_critic:
+    n_step_sgd_scalar_surrogate => ("n_step", "sgd", false, "surrogate"),
+    n_step_sgd_scalar_cotangent => ("n_step", "sgd", false, "cotangent"),
+    n_step_sgd_per_state_surrogate => ("n_step", "sgd", true, "surrogate"),
+    n_step_sgd_per_state_cotangent => ("n_step", "sgd", true, "cotangent"),
+    n_step_rmsprop_scalar_surrogate => ("n_step", "rmsprop", false, "surrogate"),
+    n_step_rmsprop_scalar_cotangent => ("n_step", "rmsprop", false, "cotangent"),
+    n_step_rmsprop_per_state_surrogate => ("n_step", "rmsprop", true, "surrogate"),
+    n_step_rmsprop_per_state_cotangent => ("n_step", "rmsprop", true, "cotangent"),
+    n_step_adam_scalar_surrogate => ("n_step", "adam", false, "surrogate"),
+    n_step_adam_scalar_cotangent => ("n_step", "adam", false, "cotangent"),
+    n_step_adam_per_state_surrogate => ("n_step", "adam", true, "surrogate"),
+    n_step_adam_per_state_cotangent => ("n_step", "adam", true, "cotangent"),
+    lambda_return_sgd_scalar_surrogate => ("lambda_return", "sgd", false, "surrogate"),
+    lambda_return_sgd_scalar_cotangent => ("lambda_return", "sgd", false, "cotangent"),
+    lambda_return_sgd_per_state_surrogate => ("lambda_return", "sgd", true, "surrogate"),
+    lambda_return_sgd_per_state_cotangent => ("lambda_return", "sgd", true, "cotangent"),
+    lambda_return_rmsprop_scalar_surrogate => ("lambda_return", "rmsprop", false, "surrogate"),
+    lambda_return_rmsprop_scalar_cotangent => ("lambda_return", "rmsprop", false, "cotangent"),
+    lambda_return_rmsprop_per_state_surrogate => ("lambda_return", "rmsprop", true, "surrogate"),
+    lambda_return_rmsprop_per_state_cotangent => ("lambda_return", "rmsprop", true, "cotangent"),
+    lambda_return_adam_scalar_surrogate => ("lambda_return", "adam", false, "surrogate"),
+    lambda_return_adam_scalar_cotangent => ("lambda_return", "adam", false, "cotangent"),
+    lambda_return_adam_per_state_surrogate => ("lambda_return", "adam", true, "surrogate"),
+    lambda_return_adam_per_state_cotangent => ("lambda_return", "adam", true, "cotangent"),
+    vtrace_sgd_scalar_surrogate => ("vtrace", "sgd", false, "surrogate"),
+    vtrace_sgd_scalar_cotangent => ("vtrace", "sgd", false, "cotangent"),
+    vtrace_sgd_per_state_surrogate => ("vtrace", "sgd", true, "surrogate"),
+    vtrace_sgd_per_state_cotangent => ("vtrace", "sgd", true, "cotangent"),
+    vtrace_rmsprop_scalar_surrogate => ("vtrace", "rmsprop", false, "surrogate"),
+    vtrace_rmsprop_scalar_cotangent => ("vtrace", "rmsprop", false, "cotangent"),
+    vtrace_rmsprop_per_state_surrogate => ("vtrace", "rmsprop", true, "surrogate"),
+    vtrace_rmsprop_per_state_cotangent => ("vtrace", "rmsprop", true, "cotangent"),
+    vtrace_adam_scalar_surrogate => ("vtrace", "adam", false, "surrogate"),
+    vtrace_adam_scalar_cotangent => ("vtrace", "adam", false, "cotangent"),
+    vtrace_adam_per_state_surrogate => ("vtrace", "adam", true, "surrogate"),
+    vtrace_adam_per_state_cotangent => ("vtrace", "adam", true, "cotangent"),
+    clip_sgd_scalar_surrogate => ("clip", "sgd", false, "surrogate"),
+    clip_sgd_scalar_cotangent => ("clip", "sgd", false, "cotangent"),
+    clip_sgd_per_state_surrogate => ("clip", "sgd", true, "surrogate"),
+    clip_sgd_per_state_cotangent => ("clip", "sgd", true, "cotangent"),
+    clip_rmsprop_scalar_surrogate => ("clip", "rmsprop", false, "surrogate"),
+    clip_rmsprop_scalar_cotangent => ("clip", "rmsprop", false, "cotangent"),
+    clip_rmsprop_per_state_surrogate => ("clip", "rmsprop", true, "surrogate"),
+    clip_rmsprop_per_state_cotangent => ("clip", "rmsprop", true, "cotangent"),
+    clip_adam_scalar_surrogate => ("clip", "adam", false, "surrogate"),
+    clip_adam_scalar_cotangent => ("clip", "adam", false, "cotangent"),
+    clip_adam_per_state_surrogate => ("clip", "adam", true, "surrogate"),
+    clip_adam_per_state_cotangent => ("clip", "adam", true, "cotangent"),
+    soft_clip_sgd_scalar_surrogate => ("soft_clip", "sgd", false, "surrogate"),
+    soft_clip_sgd_scalar_cotangent => ("soft_clip", "sgd", false, "cotangent"),
+    soft_clip_sgd_per_state_surrogate => ("soft_clip", "sgd", true, "surrogate"),
+    soft_clip_sgd_per_state_cotangent => ("soft_clip", "sgd", true, "cotangent"),
+    soft_clip_rmsprop_scalar_surrogate => ("soft_clip", "rmsprop", false, "surrogate"),
+    soft_clip_rmsprop_scalar_cotangent => ("soft_clip", "rmsprop", false, "cotangent"),
+    soft_clip_rmsprop_per_state_surrogate => ("soft_clip", "rmsprop", true, "surrogate"),
+    soft_clip_rmsprop_per_state_cotangent => ("soft_clip", "rmsprop", true, "cotangent"),
+    soft_clip_adam_scalar_surrogate => ("soft_clip", "adam", false, "surrogate"),
+    soft_clip_adam_scalar_cotangent => ("soft_clip", "adam", false, "cotangent"),
+    soft_clip_adam_per_state_surrogate => ("soft_clip", "adam", true, "surrogate"),
+    soft_clip_adam_per_state_cotangent => ("soft_clip", "adam", true, "cotangent"),
+    retrace_sgd_scalar_surrogate => ("retrace", "sgd", false, "surrogate"),
+    retrace_sgd_scalar_cotangent => ("retrace", "sgd", false, "cotangent"),
+    retrace_sgd_per_state_surrogate => ("retrace", "sgd", true, "surrogate"),
+    retrace_sgd_per_state_cotangent => ("retrace", "sgd", true, "cotangent"),
+    retrace_rmsprop_scalar_surrogate => ("retrace", "rmsprop", false, "surrogate"),
+    retrace_rmsprop_scalar_cotangent => ("retrace", "rmsprop", false, "cotangent"),
+    retrace_rmsprop_per_state_surrogate => ("retrace", "rmsprop", true, "surrogate"),
+    retrace_rmsprop_per_state_cotangent => ("retrace", "rmsprop", true, "cotangent"),
+    retrace_adam_scalar_surrogate => ("retrace", "adam", false, "surrogate"),
+    retrace_adam_scalar_cotangent => ("retrace", "adam", false, "cotangent"),
+    retrace_adam_per_state_surrogate => ("retrace", "adam", true, "surrogate"),
+    retrace_adam_per_state_cotangent => ("retrace", "adam", true, "cotangent"),
+}
+
+// The TD agent's linear value on dfdx.
+truth_tests! { check_td:
+    td_lambda_return_sgd_per_state_surrogate => ("lambda_return", "sgd", true, "surrogate"),
+    td_lambda_return_sgd_per_state_cotangent => ("lambda_return", "sgd", true, "cotangent"),
+    td_lambda_return_rmsprop_per_state_surrogate => ("lambda_return", "rmsprop", true, "surrogate"),
+    td_lambda_return_rmsprop_per_state_cotangent => ("lambda_return", "rmsprop", true, "cotangent"),
+    td_lambda_return_adam_per_state_surrogate => ("lambda_return", "adam", true, "surrogate"),
+    td_lambda_return_adam_per_state_cotangent => ("lambda_return", "adam", true, "cotangent"),
+    td_n_step_sgd_per_state_surrogate => ("n_step", "sgd", true, "surrogate"),
+    td_n_step_sgd_per_state_cotangent => ("n_step", "sgd", true, "cotangent"),
+    td_n_step_rmsprop_per_state_surrogate => ("n_step", "rmsprop", true, "surrogate"),
+    td_n_step_rmsprop_per_state_cotangent => ("n_step", "rmsprop", true, "cotangent"),
+    td_n_step_adam_per_state_surrogate => ("n_step", "adam", true, "surrogate"),
+    td_n_step_adam_per_state_cotangent => ("n_step", "adam", true, "cotangent"),
+}

@@ -1,0 +1,288 @@
+//! # mgrl-plugin-retrace
+//!
+//! An example of a return plugin written outside mgrl: it depends on `mgrl-core` alone,
+//! implements [`ReturnFn`], and registers itself where it is defined. A binary that links
+//! this crate (`use mgrl_plugin_retrace as _;`) can name it in a TOML experiment as
+//! `type = "retrace"` and learn its `lambda` with the same meta-optimiser as the built-ins.
+//!
+//! The return: the λ-return of state values with Retrace's truncated importance traces
+//! (Munos, Stepleton, Harutyunyan & Bellemare 2016, "Safe and Efficient Off-Policy
+//! Reinforcement Learning"), for t ∈ [0, T):
+//!
+//!   Gₜ = rₜ + γₜ [ (1 − κₜ₊₁) V(xₜ₊₁) + κₜ₊₁ Gₜ₊₁ ],   κₜ₊₁ = λₜ · min(1, ρₜ₊₁),
+//!   G_{T−1} = r_{T−1} + γ_{T−1} V(x_T),
+//!
+//! where ρₜ₊₁ = π(aₜ₊₁|xₜ₊₁)/μ(aₜ₊₁|xₜ₊₁) is the importance ratio of the next action
+//! (`log_rhos` at step t+1) and γₜ = γ(η)ₜ·dₜ. On-policy (ρ = 1) it is the λ-return.
+//! The value target is Gₜ, the policy-gradient advantage Gₜ − V(xₜ).
+
+use mgrl_core::registry::PluginOption;
+use mgrl_core::{
+    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    TargetCotangents, Targets,
+};
+use serde::{Deserialize, Serialize};
+
+/// Declared meta-parameters, in the order of `ReturnInputs::meta`.
+const META: &[MetaParamSpec] = &[
+    MetaParamSpec::unit("gamma", "discount γ", 0.99),
+    MetaParamSpec::unit("lambda", "trace decay λ, cut by min(1, ρ)", 0.95),
+];
+
+/// The Retrace λ-return (no options).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retrace {}
+
+mgrl_core::inventory::submit! {
+    PluginEntry {
+        name: "retrace",
+        kind: PluginKind::Return,
+        description: "λ-return with Retrace's truncated traces κ = λ·min(1, ρ) (Munos et al. 2016); third-party example",
+        meta_params: META,
+        options: &[] as &[PluginOption],
+    }
+}
+
+/// Per-step coefficients shared by the value and its derivatives.
+struct Coefficients {
+    /// γₜ·dₜ.
+    discount: Vec<f64>,
+    /// κₜ₊₁ = λₜ min(1, ρₜ₊₁) (0 at the last step, which bootstraps fully).
+    kappa: Vec<f64>,
+    /// min(1, ρₜ₊₁) (0 at the last step).
+    trace: Vec<f64>,
+}
+
+impl Coefficients {
+    fn new(x: &ReturnInputs) -> Self {
+        let (t_len, b) = (x.batch.t, x.batch.b);
+        let (gamma, lambda) = (x.meta[0], x.meta[1]);
+        let mut discount = vec![0.0; x.batch.len()];
+        let mut kappa = vec![0.0; x.batch.len()];
+        let mut trace = vec![0.0; x.batch.len()];
+        for i in 0..x.batch.len() {
+            discount[i] = gamma[i] * x.discounts[i];
+            if i / b + 1 < t_len {
+                trace[i] = x.log_rhos[i + b].exp().min(1.0);
+                kappa[i] = lambda[i] * trace[i];
+            }
+        }
+        Coefficients { discount, kappa, trace }
+    }
+}
+
+/// Gₜ by the backward recursion, with G_T standing for nothing (κ_{T−1} = 0).
+fn returns(x: &ReturnInputs, c: &Coefficients) -> Vec<f64> {
+    let (t_len, b) = (x.batch.t, x.batch.b);
+    let mut g = vec![0.0; x.batch.len()];
+    for t in (0..t_len).rev() {
+        for e in 0..b {
+            let i = t * b + e;
+            let next_g = if t + 1 < t_len { g[i + b] } else { 0.0 };
+            g[i] = x.rewards[i] + c.discount[i] * ((1.0 - c.kappa[i]) * x.next_values[i] + c.kappa[i] * next_g);
+        }
+    }
+    g
+}
+
+#[typetag::serde(name = "retrace")]
+impl ReturnFn for Retrace {
+    fn meta_params(&self) -> &'static [MetaParamSpec] {
+        META
+    }
+
+    fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
+        x.validate(META)?;
+        let g = returns(x, &Coefficients::new(x));
+        let advantages = g.iter().zip(x.values).map(|(g, v)| g - v).collect();
+        Ok(Targets { values: g, advantages })
+    }
+
+    /// dGₜ = drₜ + dγₜ·dₜ·[(1−κ)V′ + κG′] + γₜ[(1−κ)dV′ + κ dG′ + dκ (G′ − V′)],
+    /// dκ = dλ·min(1, ρ) + λ·1[ρ < 1]·ρ·d(log ρ).
+    fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
+        x.validate(META)?;
+        dx.validate(&x.batch, META.len())?;
+        let (t_len, b) = (x.batch.t, x.batch.b);
+        let c = Coefficients::new(x);
+        let g = returns(x, &c);
+        let zero = vec![0.0; x.batch.len()];
+        let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
+        let mut dg = zero.clone();
+        for t in (0..t_len).rev() {
+            for e in 0..b {
+                let i = t * b + e;
+                let (next_g, next_dg) = if t + 1 < t_len { (g[i + b], dg[i + b]) } else { (0.0, 0.0) };
+                let d_kappa = if t + 1 < t_len {
+                    let rho = x.log_rhos[i + b].exp();
+                    let d_trace = if rho < 1.0 { rho * at(dx.log_rhos, i + b) } else { 0.0 };
+                    at(dx.meta(1), i) * c.trace[i] + x.meta[1][i] * d_trace
+                } else {
+                    0.0
+                };
+                let v_next = x.next_values[i];
+                dg[i] = at(dx.rewards, i)
+                    + at(dx.meta(0), i) * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g)
+                    + c.discount[i]
+                        * ((1.0 - c.kappa[i]) * at(dx.next_values, i)
+                            + c.kappa[i] * next_dg
+                            + d_kappa * (next_g - v_next));
+            }
+        }
+        let advantages = dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect();
+        Ok(Targets { values: dg, advantages })
+    }
+
+    /// The recursion above run forwards in time with cotangents ḡ (ḡₜ accumulates the
+    /// cotangent of Gₜ from the targets and from Gₜ₋₁ through γₜ₋₁κₜ).
+    fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
+        x.validate(META)?;
+        dy.validate(&x.batch)?;
+        let (t_len, b) = (x.batch.t, x.batch.b);
+        let c = Coefficients::new(x);
+        let g = returns(x, &c);
+        let mut out = InputCotangents::zeros(&x.batch, META.len());
+        let mut g_bar = vec![0.0; x.batch.len()];
+        for t in 0..t_len {
+            for e in 0..b {
+                let i = t * b + e;
+                let from_prev = if t > 0 { c.discount[i - b] * c.kappa[i - b] * g_bar[i - b] } else { 0.0 };
+                g_bar[i] = dy.values[i] + dy.advantages[i] + from_prev;
+                out.values[i] = -dy.advantages[i];
+                let gb = g_bar[i];
+                let next_g = if t + 1 < t_len { g[i + b] } else { 0.0 };
+                let v_next = x.next_values[i];
+                out.rewards[i] = gb;
+                out.next_values[i] = gb * c.discount[i] * (1.0 - c.kappa[i]);
+                out.meta[0][i] = gb * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g);
+                if t + 1 < t_len {
+                    let k_bar = gb * c.discount[i] * (next_g - v_next);
+                    out.meta[1][i] = k_bar * c.trace[i];
+                    let rho = x.log_rhos[i + b].exp();
+                    if rho < 1.0 {
+                        out.log_rhos[i + b] += k_bar * x.meta[1][i] * rho;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mgrl_core::Batch;
+    use rand::{Rng, SeedableRng};
+
+    struct Case {
+        batch: Batch,
+        arrays: Vec<Vec<f64>>, // rewards, discounts, values, next_values, log_rhos, gamma, lambda
+    }
+
+    impl Case {
+        fn random(seed: u64) -> Self {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let batch = Batch::new(5, 3).unwrap();
+            let n = batch.len();
+            let mut u = |lo: f64, hi: f64| -> Vec<f64> { (0..n).map(|_| rng.gen_range(lo..hi)).collect() };
+            let mut discounts = vec![1.0; n];
+            discounts[4] = 0.0;
+            let arrays =
+                vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.6, 0.6), u(0.3, 0.95), u(0.2, 0.9)];
+            Case { batch, arrays }
+        }
+
+        fn inputs(&self) -> (ReturnInputs<'_>, Vec<&[f64]>) {
+            let a = &self.arrays;
+            let meta: Vec<&[f64]> = vec![&a[5], &a[6]];
+            let x = ReturnInputs {
+                batch: self.batch,
+                rewards: &a[0],
+                discounts: &a[1],
+                values: &a[2],
+                next_values: &a[3],
+                log_rhos: &a[4],
+                meta: &[],
+            };
+            (x, meta)
+        }
+
+        fn targets(&self) -> Targets {
+            let (x, meta) = self.inputs();
+            Retrace {}.targets(&ReturnInputs { meta: &meta, ..x }).unwrap()
+        }
+    }
+
+    #[test]
+    fn retrace_on_policy_matches_hand_worked_lambda_return() {
+        // T = 2, B = 1, ρ = 1: G₁ = r₁ + γV(x₂) = 1 + 0.5·2 = 2;
+        // G₀ = r₀ + γ[(1−λ)V(x₁) + λG₁] = 0 + 0.5·[0.5·4 + 0.5·2] = 1.5.
+        let one = [1.0, 1.0];
+        let x = ReturnInputs {
+            batch: Batch::new(2, 1).unwrap(),
+            rewards: &[0.0, 1.0],
+            discounts: &one,
+            values: &[0.0, 0.0],
+            next_values: &[4.0, 2.0],
+            log_rhos: &[0.0, 0.0],
+            meta: &[&[0.5, 0.5], &[0.5, 0.5]],
+        };
+        assert_eq!(Retrace {}.targets(&x).unwrap().values, vec![1.5, 2.0]);
+    }
+
+    #[test]
+    fn retrace_jvp_and_vjp_match_central_differences() {
+        let case = Case::random(3);
+        let n = case.batch.len();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let u: Vec<f64> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let w: Vec<f64> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let (x, meta) = case.inputs();
+        let x = ReturnInputs { meta: &meta, ..x };
+        let cot = Retrace {}.vjp(&x, &TargetCotangents { values: &u, advantages: &w }).unwrap();
+        // Every differentiable input (discounts are data, index 1, not differentiated).
+        for input in [0usize, 2, 3, 4, 5, 6] {
+            for i in 0..n {
+                let h = 1e-6;
+                let mut plus = Case { batch: case.batch, arrays: case.arrays.clone() };
+                let mut minus = Case { batch: case.batch, arrays: case.arrays.clone() };
+                plus.arrays[input][i] += h;
+                minus.arrays[input][i] -= h;
+                let (tp, tm) = (plus.targets(), minus.targets());
+                let fd_v: Vec<f64> = tp.values.iter().zip(&tm.values).map(|(p, m)| (p - m) / (2.0 * h)).collect();
+                let fd_a: Vec<f64> =
+                    tp.advantages.iter().zip(&tm.advantages).map(|(p, m)| (p - m) / (2.0 * h)).collect();
+                // JVP along the unit tangent e_i of this input.
+                let mut e = vec![0.0; n];
+                e[i] = 1.0;
+                let mut dx = InputTangents { meta: vec![None, None], ..Default::default() };
+                match input {
+                    0 => dx.rewards = Some(&e),
+                    2 => dx.values = Some(&e),
+                    3 => dx.next_values = Some(&e),
+                    4 => dx.log_rhos = Some(&e),
+                    5 => dx.meta[0] = Some(&e),
+                    _ => dx.meta[1] = Some(&e),
+                }
+                let jvp = Retrace {}.jvp(&x, &dx).unwrap();
+                for j in 0..n {
+                    assert!((jvp.values[j] - fd_v[j]).abs() < 1e-7, "JVP value, input {input}[{i}] → {j}");
+                    assert!((jvp.advantages[j] - fd_a[j]).abs() < 1e-7, "JVP advantage, input {input}[{i}] → {j}");
+                }
+                let fd_vjp: f64 = fd_v.iter().zip(&u).map(|(a, b)| a * b).sum::<f64>()
+                    + fd_a.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>();
+                let vjp = match input {
+                    0 => cot.rewards[i],
+                    2 => cot.values[i],
+                    3 => cot.next_values[i],
+                    4 => cot.log_rhos[i],
+                    5 => cot.meta[0][i],
+                    _ => cot.meta[1][i],
+                };
+                assert!((vjp - fd_vjp).abs() < 1e-7, "VJP, input {input}[{i}]: {vjp} vs {fd_vjp}");
+            }
+        }
+    }
+}
