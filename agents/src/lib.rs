@@ -7,4 +7,8 @@ pub mod meta;
 pub mod optim;
 pub mod td;
 
+pub mod cli;
+pub mod plot;
+pub mod run;
+
 pub use learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};

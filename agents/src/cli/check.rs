@@ -1,0 +1,91 @@
+//! `mgrl check`: validates an experiment file without running it.
+
+use super::Exit;
+use crate::learner;
+use crate::run::guard::catch_panic;
+use anyhow::{anyhow, Result};
+use mgrl_core::config::{Experiment, MetaParamConfig, PluginConfig};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Validate an experiment file without running it.
+///
+/// Checks its TOML, every plugin and meta-parameter, the agent kind,
+/// the environment and their options (by building the agent, without running it); prints
+/// a summary of what would run. Errors give file:line:column.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  mgrl check examples/td_smoke.toml")]
+pub struct Args {
+    /// The experiment file.
+    config: PathBuf,
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
+    let exp = Experiment::read(&args.config)?;
+    if !learner::agents().iter().any(|a| a.kind == exp.agent.name) {
+        // `build` says which kinds exist, located at the key.
+        learner::build(&exp)?;
+    }
+    catch_panic(|| learner::build(&exp))
+        .map_err(|p| anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))??;
+    write!(out, "{}", summary(&exp, &args.config))?;
+    Ok(0)
+}
+
+/// What the experiment runs, one line per section.
+fn summary(exp: &Experiment, file: &std::path::Path) -> String {
+    let r = &exp.run;
+    let mut s = format!("{}: ok\n", file.display());
+    s += &format!("  experiment        {} (seed {})\n", exp.name, exp.seed);
+    s += &format!("  env               {}{}\n", exp.env.name, options(&exp.env.options));
+    s += &format!("  agent             {}{}\n", exp.agent.name, options(&exp.agent.options));
+    s += &format!("  return            {}\n", plugin(&exp.ret));
+    for (i, t) in exp.reward_transforms.iter().enumerate() {
+        s += &format!("  reward transform  {}. {}\n", i + 1, plugin(t));
+    }
+    if let Some(m) = &exp.meta {
+        s += &format!(
+            "  meta              Adam lr {}, method {:?}, trace decay {}, {} batch; objective {}\n",
+            m.lr,
+            m.method,
+            m.trace_decay,
+            if m.next_batch { "next" } else { "same" },
+            plugin(&m.objective)
+        );
+    }
+    s += &format!(
+        "  run               {} updates, a metrics row every {}, a checkpoint every {} (newest {} kept), {}\n",
+        r.updates,
+        r.log_interval,
+        r.checkpoint_interval,
+        r.keep_checkpoints,
+        if r.deterministic { "deterministic" } else { "not deterministic" }
+    );
+    s += &format!("  output            {}\n", exp.out_dir().display());
+    s
+}
+
+fn options(t: &toml::Table) -> String {
+    if t.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = t.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    format!(" ({})", items.join(", "))
+}
+
+fn plugin<P: ?Sized>(p: &PluginConfig<P>) -> String {
+    let metas: Vec<String> = p.meta.iter().map(meta).collect();
+    if metas.is_empty() {
+        p.entry.name.to_string()
+    } else {
+        format!("{}: {}", p.entry.name, metas.join(", "))
+    }
+}
+
+fn meta(m: &MetaParamConfig) -> String {
+    match (m.learnable, m.per_state) {
+        (false, _) => format!("{} = {}", m.spec.name, m.value),
+        (true, false) => format!("{} learnt from {}", m.spec.name, m.value),
+        (true, true) => format!("{}(s) learnt per state from {}", m.spec.name, m.value),
+    }
+}

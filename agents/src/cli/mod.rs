@@ -1,0 +1,76 @@
+//! The `mgrl` command-line program: argument parsing (clap), one file per subcommand, and
+//! errors printed like cargo's (`error: ...` with its causes) and exit status 1.
+
+mod check;
+mod plot;
+mod plugins;
+mod report;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Meta-gradient reinforcement learning with pluggable returns.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mgrl",
+    version,
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Plugins(plugins::Args),
+    Check(check::Args),
+    Run(run::Args),
+    Plot(plot::Args),
+    Report(report::Args),
+}
+
+/// What a subcommand asks the process to exit with.
+type Exit = u8;
+
+/// Parses the arguments, runs the subcommand, prints any error; the process's exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Plugins(a) => plugins::run(a, &mut out),
+        Command::Check(a) => check::run(a, &mut out),
+        Command::Run(a) => run::run(a, &mut out),
+        Command::Plot(a) => plot::run(a, &mut out),
+        Command::Report(a) => report::run(a, &mut out),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // Output cut short by its reader (`mgrl plugins | head`) is not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("{}", render_error(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `error: <message>` and, as cargo does, each cause on its own indented line.
+pub fn render_error(e: &anyhow::Error) -> String {
+    let mut s = format!("error: {e}");
+    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    if !causes.is_empty() {
+        s += "\n\nCaused by:";
+        for c in causes {
+            s += &format!("\n    {}", c.replace('\n', "\n    "));
+        }
+    }
+    s
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

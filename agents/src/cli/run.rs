@@ -1,0 +1,91 @@
+//! `mgrl run`: runs an experiment, or resumes an interrupted run.
+
+use super::Exit;
+use crate::run::run_dir::{resolved_config, RunDir};
+use crate::run::stop::{on_signals, INTERRUPTED_EXIT_CODE};
+use crate::run::{self, Outcome, Status};
+use anyhow::{bail, Context, Result};
+use mgrl_core::config::Experiment;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Run an experiment, or resume an interrupted run.
+///
+/// Metrics go to RUN_DIR/metrics.csv and metrics.jsonl as they happen,
+/// checkpoints to RUN_DIR/checkpoints. Ctrl-C (or SIGTERM) checkpoints and stops; a second
+/// Ctrl-C stops at once. `--resume RUN_DIR` continues from the newest intact checkpoint,
+/// with the config saved in RUN_DIR.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  mgrl run examples/td_smoke.toml                    outputs in runs/<name>/seed-<seed>\n  mgrl run examples/td_smoke.toml --out runs/try1\n  mgrl run --resume runs/try1                        continue after Ctrl-C or a crash"
+)]
+pub struct Args {
+    /// The experiment file (optional with --resume: the run folder holds its config).
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// The run's output folder [default: [run] out_dir, else runs/<name>/seed-<seed>].
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in this folder.
+    #[arg(long, value_name = "RUN_DIR")]
+    resume: Option<PathBuf>,
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
+    let stop = on_signals()?;
+    let outcome = match (&args.resume, &args.config) {
+        (Some(dir), config) => {
+            if let Some(config) = config {
+                check_same_config(config, dir)?;
+            }
+            run::resume(dir, &stop, &mut |w| eprintln!("warning: {w}"))?
+        }
+        (None, Some(config)) => {
+            let exp = Experiment::read(config)?;
+            let dir = args.out.clone().unwrap_or_else(|| exp.out_dir());
+            run::start(&exp, &dir, &stop)?
+        }
+        (None, None) => bail!("name an experiment file, or a run folder with --resume"),
+    };
+    write!(out, "{}", describe(&outcome))?;
+    Ok(if outcome.status == Status::Interrupted { INTERRUPTED_EXIT_CODE } else { 0 })
+}
+
+/// A resumed run keeps its config: naming a different one is an error, not a silent switch.
+fn check_same_config(config: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+    let (run_dir, _) = RunDir::open(dir)?;
+    let exp = Experiment::read(config)?;
+    let saved = std::fs::read_to_string(run_dir.config())
+        .with_context(|| format!("cannot read {}", run_dir.config().display()))?;
+    if resolved_config(&exp, dir)? != saved {
+        bail!(
+            "{} differs from the config of the run in {}; leave the experiment file out to resume the run as it was",
+            config.display(),
+            run_dir.config().display()
+        );
+    }
+    Ok(())
+}
+
+fn describe(o: &Outcome) -> String {
+    let c = &o.counters;
+    let ckpt = o.checkpoint.as_ref().map_or("none".into(), |p| p.display().to_string());
+    match o.status {
+        Status::Completed => format!(
+            "finished {} updates ({} frames, {} episodes) in {:.1} s\n  metrics     {}\n  checkpoint  {ckpt}\n",
+            c.update,
+            c.frames,
+            c.episodes,
+            c.wall_time_s,
+            o.dir.join("metrics.csv").display()
+        ),
+        Status::AlreadyComplete => {
+            format!("{} already did all its {} updates; nothing to do\n", o.dir.display(), c.update)
+        }
+        Status::Interrupted => format!(
+            "interrupted after update {}; checkpoint {ckpt}\n  continue with: mgrl run --resume {}\n",
+            c.update,
+            o.dir.display()
+        ),
+    }
+}

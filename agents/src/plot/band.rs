@@ -1,0 +1,75 @@
+//! The band plot: each series is several runs of one curve (seeds), drawn as their mean with
+//! the 20%–80% quantile band shaded, as in the paper's Figure 1.
+
+use super::font;
+use super::stats::{band, BandPoint};
+use super::style::{colour, draw_error, padded_range, SIZE};
+use anyhow::{bail, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Lower and upper quantile of the shaded band.
+pub const BAND_QUANTILES: (f64, f64) = (0.2, 0.8);
+
+/// One curve across runs: `runs[i]` holds the (x, y) points of run i.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub label: String,
+    pub runs: Vec<Vec<(f64, f64)>>,
+}
+
+/// Draws every series as mean ± 20%–80% band into a PNG at `path`.
+pub fn band_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<()> {
+    font::register();
+    let bands: Vec<(&str, Vec<BandPoint>)> = series
+        .iter()
+        .map(|s| (s.label.as_str(), band(&s.runs, BAND_QUANTILES.0, BAND_QUANTILES.1)))
+        .filter(|(_, b)| !b.is_empty())
+        .collect();
+    let points = || bands.iter().flat_map(|(_, b)| b.iter());
+    let (Some(xr), Some(yr)) =
+        (padded_range(points().map(|p| p.x)), padded_range(points().flat_map(|p| [p.lo, p.hi, p.mean])))
+    else {
+        bail!("nothing to plot in {}: no series has a finite point", path.display());
+    };
+    let err = |e| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (font::FAMILY, 24))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((font::FAMILY, 15))
+        .axis_desc_style((font::FAMILY, 17))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    for (i, (label, b)) in bands.iter().enumerate() {
+        let c = colour(i);
+        let outline: Vec<(f64, f64)> =
+            b.iter().map(|p| (p.x, p.hi)).chain(b.iter().rev().map(|p| (p.x, p.lo))).collect();
+        chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled()))).map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(b.iter().map(|p| (p.x, p.mean)), c.stroke_width(2)))
+            .map_err(err)?
+            .label(*label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((font::FAMILY, 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! What every figure shares: size, colours (Okabe & Ito's colour-blind-safe palette), the
+//! font, and turning plotters' errors into ours.
+
+use plotters::style::RGBColor;
+
+/// Pixels of a figure.
+pub const SIZE: (u32, u32) = (960, 600);
+
+/// Okabe & Ito (2008), "Color Universal Design": distinguishable under every common colour
+/// vision deficiency.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+/// The colour of the i-th series.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A plotters error, with the file being drawn.
+pub fn draw_error(path: &std::path::Path, e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("cannot draw {}: {e}", path.display())
+}
+
+/// (lo, hi) of `values` widened by 5% (or by 1 when they are all equal), for an axis.
+pub fn padded_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold(None, |acc: Option<(f64, f64)>, v| Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v)))))?;
+    let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
+    Some((lo - pad, hi + pad))
+}

@@ -1,0 +1,224 @@
+//! The one run loop every agent goes through.
+//!
+//! ```text
+//! learner ← build(experiment)                      (or restore it from the newest checkpoint)
+//! while update < updates:
+//!     stop requested (Ctrl-C, SIGTERM)?  → checkpoint, stop
+//!     report ← learner.update()                    (a panic or an Err stops the run)
+//!     any scalar or meta-parameter not finite?     → checkpoint the diverged state, stop
+//!     every log_interval updates: a metrics row (metrics.csv, metrics.jsonl), flushed
+//!     every checkpoint_interval updates, and at the end: a checkpoint
+//! ```
+//!
+//! Reproducibility: nothing in the loop depends on the clock except the `wall_time_s`
+//! column and the progress display, so a learner that draws its random numbers from seeded
+//! generators it checkpoints gives the same metrics, byte for byte aside from that column,
+//! whether or not the run was interrupted and resumed.
+
+pub mod checkpoint;
+pub mod guard;
+pub mod interval;
+pub mod metrics;
+pub mod progress;
+pub mod run_dir;
+pub mod stop;
+
+use crate::learner::{self, Learner};
+use anyhow::{bail, Context, Result};
+use checkpoint::{Checkpoint, Counters, Kind};
+use interval::IntervalStats;
+use metrics::MetricsWriter;
+use mgrl_core::config::Experiment;
+use progress::Progress;
+pub use run_dir::RunDir;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// How a run ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// All updates done.
+    Completed,
+    /// `--resume` of a run that had already done all its updates.
+    AlreadyComplete,
+    /// Stopped by a signal after a checkpoint.
+    Interrupted,
+}
+
+/// What a run that did not fail leaves behind.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub dir: PathBuf,
+    pub status: Status,
+    pub counters: Counters,
+    /// The newest checkpoint.
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// Starts a new run of `exp` in `out` (which must not hold a run yet).
+pub fn start(exp: &Experiment, out: &Path, stop: &AtomicBool) -> Result<Outcome> {
+    let dir = RunDir::create(out, exp)?;
+    // The run is built from the resolved config file, exactly as `resume` rebuilds it.
+    let (dir, exp) = RunDir::open(&dir.path)?;
+    let metrics = MetricsWriter::create(&dir.path)?;
+    drive(&exp, &dir, None, metrics, stop)
+}
+
+/// Continues the run in `dir` from its newest intact checkpoint (or from the beginning if
+/// there is none). `warn` receives a line for each checkpoint skipped as corrupt.
+pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Result<Outcome> {
+    let (dir, exp) = RunDir::open(dir)?;
+    let checkpoint::NewestValid { found, skipped: warnings } = checkpoint::newest_valid(&dir.checkpoints())?;
+    for w in &warnings {
+        warn(w);
+    }
+    if let Some((path, ckpt)) = &found {
+        checkpoint::check_config(path, ckpt, dir.config_crc32()?)?;
+    } else {
+        warn(&format!("no intact checkpoint in {}: starting the run over", dir.checkpoints().display()));
+    }
+    let rows = found.as_ref().map_or(0, |(_, c)| c.counters.metrics_rows);
+    let metrics = MetricsWriter::resume(&dir.path, rows)?;
+    drive(&exp, &dir, found.map(|(_, c)| c), metrics, stop)
+}
+
+/// The loop (see the module doc).
+fn drive(
+    exp: &Experiment,
+    dir: &RunDir,
+    from: Option<Checkpoint>,
+    mut metrics: MetricsWriter,
+    stop: &AtomicBool,
+) -> Result<Outcome> {
+    let cfg = &exp.run;
+    let saver =
+        Saver { dir: dir.checkpoints(), keep: cfg.keep_checkpoints as usize, config_crc32: dir.config_crc32()? };
+    let mut learner = guard::catch_panic(|| learner::build(exp))
+        .map_err(|p| anyhow::anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))??;
+    let (mut counters, mut interval) = match from {
+        Some(c) => {
+            learner.restore(c.learner).with_context(|| {
+                format!("cannot restore the learner from the checkpoint of update {}", c.counters.update)
+            })?;
+            (c.counters, c.interval)
+        }
+        None => (Counters::default(), IntervalStats::default()),
+    };
+    let mut last_checkpoint = None;
+    if counters.update >= cfg.updates {
+        let checkpoint = checkpoint::list(&dir.checkpoints())?.into_iter().next();
+        return Ok(Outcome { dir: dir.path.clone(), status: Status::AlreadyComplete, counters, checkpoint });
+    }
+    let wall_before = counters.wall_time_s;
+    let clock = Instant::now();
+    let mut progress = Progress::new(cfg.updates, &counters);
+    let mut latest_return = None;
+    while counters.update < cfg.updates {
+        if stop.load(Ordering::SeqCst) {
+            progress.finish();
+            let path = match last_checkpoint {
+                Some((u, p)) if u == counters.update => p,
+                _ => saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Resumable)?,
+            };
+            return Ok(Outcome {
+                dir: dir.path.clone(),
+                status: Status::Interrupted,
+                counters,
+                checkpoint: Some(path),
+            });
+        }
+        let n = counters.update + 1;
+        let report = match guard::catch_panic(|| learner.update()) {
+            Err(panic) => {
+                progress.finish();
+                bail!(
+                    "the learner panicked during update {n}: {panic}\n  metrics up to update {} are in {}; the \
+                     newest checkpoint is kept",
+                    counters.update,
+                    dir.path.display()
+                );
+            }
+            Ok(Err(e)) => {
+                progress.finish();
+                counters.update = n;
+                let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Diverged)?;
+                return Err(e.context(format!(
+                    "update {n} failed; the learner's state is in {}, metrics up to the failure in {}",
+                    path.display(),
+                    dir.path.display()
+                )));
+            }
+            Ok(Ok(report)) => report,
+        };
+        let meta = learner.meta_values();
+        if let Some((quantity, value)) = guard::first_non_finite(&report, &meta) {
+            progress.finish();
+            counters.update = n;
+            let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Diverged)?;
+            bail!(
+                "`{quantity}` became {value} at update {n}; the run stopped. The diverged state is in {}, metrics \
+                 up to the previous row in {}",
+                path.display(),
+                dir.path.display()
+            );
+        }
+        counters.update = n;
+        counters.frames += report.frames;
+        counters.episodes += report.episode_returns.len() as u64;
+        counters.wall_time_s = wall_before + clock.elapsed().as_secs_f64();
+        latest_return = report.episode_returns.last().copied().or(latest_return);
+        interval.add(&report);
+        let row = n % cfg.log_interval == 0 || n == cfg.updates;
+        if row {
+            metrics.write(&interval.row(n, counters.frames, counters.wall_time_s, &meta))?;
+            counters.metrics_rows += 1;
+            interval = IntervalStats::default();
+        }
+        if n % cfg.checkpoint_interval == 0 || n == cfg.updates {
+            let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Resumable)?;
+            last_checkpoint = Some((n, path));
+        }
+        progress.update(&counters, latest_return, &meta, row);
+    }
+    progress.finish();
+    Ok(Outcome {
+        dir: dir.path.clone(),
+        status: Status::Completed,
+        counters,
+        checkpoint: last_checkpoint.map(|(_, p)| p),
+    })
+}
+
+/// Writes checkpoints of one run.
+struct Saver {
+    dir: PathBuf,
+    keep: usize,
+    config_crc32: u32,
+}
+
+impl Saver {
+    /// Syncs the metrics (the checkpoint counts their rows), writes the checkpoint, and
+    /// deletes the ones beyond the newest `keep`.
+    fn save(
+        &self,
+        metrics: &MetricsWriter,
+        counters: &Counters,
+        interval: &IntervalStats,
+        learner: &dyn Learner,
+        kind: Kind,
+    ) -> Result<PathBuf> {
+        metrics.sync()?;
+        let state = guard::catch_panic(|| learner.state())
+            .map_err(|p| anyhow::anyhow!("the learner panicked while saving its state: {p}"))?;
+        let ckpt = Checkpoint {
+            counters: counters.clone(),
+            interval: interval.clone(),
+            learner: state,
+            config_crc32: self.config_crc32,
+        };
+        let path = ckpt.write_atomic(&self.dir, kind)?;
+        checkpoint::prune(&self.dir, self.keep)?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,111 @@
+//! The output folder of one run:
+//!
+//! ```text
+//! RUN_DIR/config.toml      the resolved experiment (what `--resume` rebuilds the run from)
+//! RUN_DIR/metrics.csv      one row per logging interval
+//! RUN_DIR/metrics.jsonl    the same rows as JSON objects
+//! RUN_DIR/checkpoints/     ckpt-<update>.ckpt (and diverged-<update>.ckpt after a divergence)
+//! ```
+
+use super::metrics::{CSV_FILE, JSONL_FILE};
+use anyhow::{bail, Context, Result};
+use mgrl_core::config::{Experiment, PluginConfig};
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const CHECKPOINT_DIR: &str = "checkpoints";
+
+/// A run's output folder.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// Makes the folder of a new run and writes its resolved config; refuses a folder that
+    /// already holds a run.
+    pub fn create(path: &Path, exp: &Experiment) -> Result<Self> {
+        let dir = RunDir { path: path.to_path_buf() };
+        if [CSV_FILE, JSONL_FILE, CHECKPOINT_DIR].iter().any(|f| path.join(f).exists()) {
+            bail!(
+                "{} already holds a run; continue it with `mgrl run --resume {}`, or choose another folder with --out",
+                path.display(),
+                path.display()
+            );
+        }
+        std::fs::create_dir_all(path).with_context(|| format!("cannot create the run folder {}", path.display()))?;
+        let text = resolved_config(exp, path)?;
+        std::fs::write(dir.config(), text).with_context(|| format!("cannot write {}", dir.config().display()))?;
+        Ok(dir)
+    }
+
+    /// An existing run folder and the experiment its config describes.
+    pub fn open(path: &Path) -> Result<(Self, Experiment)> {
+        let dir = RunDir { path: path.to_path_buf() };
+        if !dir.config().exists() {
+            bail!("{} is not a run folder: it has no {CONFIG_FILE}", path.display());
+        }
+        let exp = Experiment::read(&dir.config())?;
+        Ok((dir, exp))
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path.join(CONFIG_FILE)
+    }
+
+    pub fn checkpoints(&self) -> PathBuf {
+        self.path.join(CHECKPOINT_DIR)
+    }
+
+    /// CRC-32 of the config file: ties checkpoints to the experiment they belong to.
+    pub fn config_crc32(&self) -> Result<u32> {
+        let bytes = std::fs::read(self.config()).with_context(|| format!("cannot read {}", self.config().display()))?;
+        Ok(crc32fast::hash(&bytes))
+    }
+}
+
+/// The experiment as TOML with everything a run depends on written out: the name, the seed,
+/// every `[run]` key (with `out_dir` set to the run's folder) and every meta-parameter and
+/// defaulted option of each plugin section. Comments and key order are not kept.
+pub fn resolved_config(exp: &Experiment, out_dir: &Path) -> Result<String> {
+    let mut table = exp.doc.table().clone();
+    table.insert("name".into(), toml::Value::String(exp.name.clone()));
+    table.insert("seed".into(), toml::Value::Integer(i64::try_from(exp.seed).context("seed is too large")?));
+    let mut run = exp.run.clone();
+    run.out_dir = Some(out_dir.to_path_buf());
+    table.insert("run".into(), toml::Value::try_from(&run).context("cannot write the [run] section")?);
+    fill_plugin(&mut table, &["return"], &exp.ret);
+    for (i, rt) in exp.reward_transforms.iter().enumerate() {
+        if let Some(toml::Value::Table(t)) = table.get_mut("reward_transform").and_then(|a| a.get_mut(i)) {
+            fill_table(t, rt);
+        }
+    }
+    if let Some(meta) = &exp.meta {
+        fill_plugin(&mut table, &["meta", "objective"], &meta.objective);
+    }
+    toml::to_string(&table).context("cannot write the resolved config")
+}
+
+fn fill_plugin<P: ?Sized>(table: &mut toml::Table, path: &[&str], cfg: &PluginConfig<P>) {
+    let mut at = Some(table);
+    for key in path {
+        at = at.and_then(|t| t.get_mut(*key)).and_then(toml::Value::as_table_mut);
+    }
+    if let Some(t) = at {
+        fill_table(t, cfg);
+    }
+}
+
+/// Writes each meta-parameter's value and each option's default that the section leaves out.
+fn fill_table<P: ?Sized>(table: &mut toml::Table, cfg: &PluginConfig<P>) {
+    for m in &cfg.meta {
+        table.entry(m.spec.name).or_insert(toml::Value::Float(m.value));
+    }
+    for o in cfg.entry.options.iter().filter(|o| !o.default.is_empty()) {
+        if let Ok(v) = toml::from_str::<toml::Table>(&format!("v = {}", o.default)) {
+            if let Some(v) = v.get("v") {
+                table.entry(o.name).or_insert(v.clone());
+            }
+        }
+    }
+}
