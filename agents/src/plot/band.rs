@@ -3,7 +3,7 @@
 
 use super::font;
 use super::stats::{band, BandPoint};
-use super::style::{colour, draw_error, padded_range, SIZE};
+use super::style::{colour, draw_error, padded_range, tick, SIZE};
 use anyhow::{bail, Result};
 use plotters::prelude::*;
 use std::path::Path;
@@ -49,6 +49,8 @@ pub fn band_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series:
         .label_style((font::FAMILY, 15))
         .axis_desc_style((font::FAMILY, 17))
         .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .draw()
         .map_err(err)?;
     for (i, (label, b)) in bands.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use super::font;
 use super::stats::{kde, quantile};
-use super::style::{colour, draw_error, padded_range, SIZE};
+use super::style::{colour, draw_error, padded_range, tick, SIZE};
 use anyhow::{bail, Result};
 use plotters::prelude::*;
 use std::path::Path;
@@ -51,6 +51,8 @@ pub fn distribution_plot(
             }
         })
         .disable_x_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .y_label_formatter(&tick)
         .label_style((font::FAMILY, 15))
         .axis_desc_style((font::FAMILY, 17))
         .draw()

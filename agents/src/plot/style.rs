@@ -29,6 +29,25 @@ pub fn draw_error(path: &std::path::Path, e: impl std::fmt::Display) -> anyhow::
     anyhow::anyhow!("cannot draw {}: {e}", path.display())
 }
 
+/// An axis tick: integers without a fraction (thousands as `k`, millions as `M`), other
+/// values with at most three decimals.
+pub fn tick(v: &f64) -> String {
+    let short = |x: f64, decimals: usize| {
+        let s = format!("{x:.decimals$}");
+        let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+        if s == "-0" {
+            "0".to_string()
+        } else {
+            s
+        }
+    };
+    match v.abs() {
+        a if a >= 1e6 => format!("{}M", short(v / 1e6, 2)),
+        a if a >= 1e4 => format!("{}k", short(v / 1e3, 1)),
+        _ => short(*v, 3),
+    }
+}
+
 /// (lo, hi) of `values` widened by 5% (or by 1 when they are all equal), for an axis.
 pub fn padded_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
@@ -36,4 +55,20 @@ pub fn padded_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
         .fold(None, |acc: Option<(f64, f64)>, v| Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v)))))?;
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
     Some((lo - pad, hi + pad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(tick(&5000.0), "5000");
+        assert_eq!(tick(&40000.0), "40k");
+        assert_eq!(tick(&12500.0), "12.5k");
+        assert_eq!(tick(&2_000_000.0), "2M");
+        assert_eq!(tick(&0.25), "0.25");
+        assert_eq!(tick(&-0.0001), "0");
+        assert_eq!(tick(&3.0), "3");
+    }
 }

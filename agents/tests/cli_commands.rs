@@ -1,0 +1,146 @@
+//! The `mgrl` binary as a user meets it: help with examples, errors printed like cargo's
+//! (`error: ...`, exit status 1, no panic, no debug output), `check`, `report` and `plot`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mgrl(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mgrl")).args(args).current_dir(cwd).output().expect("mgrl starts")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A user-facing error: one `error:` line first, exit status 1, nothing a Rust developer
+/// would print (panics, `Error {` debug structs, backtraces).
+fn assert_user_error(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for bad in ["panicked", "Error {", "backtrace", "RUST_BACKTRACE"] {
+        assert!(!stderr.contains(bad), "`{bad}` in {stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn every_subcommand_help_carries_an_example() {
+    let tmp = tempfile::tempdir().unwrap();
+    for sub in ["plugins", "check", "run", "plot", "report"] {
+        let out = mgrl(&[sub, "--help"], tmp.path());
+        let help = text(&out.stdout);
+        assert!(out.status.success(), "{sub}: {}", text(&out.stderr));
+        assert!(help.contains("Example") && help.contains(&format!("mgrl {sub}")), "{sub} --help:\n{help}");
+    }
+}
+
+#[test]
+fn check_of_a_file_with_a_syntax_error_points_at_its_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), "name = \"x\"\nseed = 1\n[run\nupdates = 3\n").unwrap();
+    let err = assert_user_error(&mgrl(&["check", "bad.toml"], tmp.path()));
+    assert!(err.starts_with("error: bad.toml:3:"), "{err}");
+}
+
+#[test]
+fn check_of_a_bad_value_points_at_its_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("seed.toml"), "name = \"x\"\n\nseed = -4\n").unwrap();
+    let err = assert_user_error(&mgrl(&["check", "seed.toml"], tmp.path()));
+    assert!(err.starts_with("error: seed.toml:3:1: `seed` must be a non-negative integer"), "{err}");
+}
+
+#[test]
+fn check_of_a_missing_file_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = assert_user_error(&mgrl(&["check", "nowhere.toml"], tmp.path()));
+    assert!(err.contains("cannot read experiment file nowhere.toml"), "{err}");
+}
+
+#[test]
+fn resume_of_a_folder_without_a_run_says_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = assert_user_error(&mgrl(&["run", "--resume", "."], tmp.path()));
+    assert!(err.contains("is not a run folder: it has no config.toml"), "{err}");
+}
+
+/// A run folder as `mgrl run` leaves it, written by hand: rows every 10 updates, a return
+/// that climbs to `level`, and a per-state γ that drifts apart.
+fn fake_run(dir: &Path, name: &str, seed: u64, level: f64) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("config.toml"), format!("name = \"{name}\"\nseed = {seed}\n")).unwrap();
+    let mut csv = String::from(
+        "update,frames,wall_time_s,episodes,return_mean,return_min,return_max,loss,meta/gamma[0],meta/gamma[1]\n",
+    );
+    for i in 1..=20 {
+        let u = 10 * i;
+        let r = level * (1.0 - (-(i as f64) / 5.0).exp()) + 0.01 * seed as f64;
+        let g0 = 0.5 + 0.02 * i as f64 + 0.005 * seed as f64;
+        let g1 = 0.5 - 0.02 * i as f64 - 0.003 * seed as f64;
+        // Every fifth row had no episode end: an empty return cell.
+        let ret = if i % 5 == 3 { ",,,".to_string() } else { format!("1,{r},{r},{r}") };
+        csv += &format!("{u},{},{:.3},{ret},{},{g0},{g1}\n", 40 * u, 0.01 * u as f64, 1.0 / i as f64);
+    }
+    std::fs::write(dir.join("metrics.csv"), csv).unwrap();
+}
+
+#[test]
+fn report_gives_each_experiment_its_mean_and_t_interval_across_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 0..3 {
+        fake_run(&tmp.path().join(format!("runs/up/seed-{seed}")), "up", seed, 10.0 + seed as f64);
+    }
+    fake_run(&tmp.path().join("runs/flat/seed-0"), "flat", 0, 1.0);
+    let out = mgrl(&["report", "runs", "--last", "1", "--out", "report"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Final score of seed s of `up`: its last return, (10 + s)(1 − e⁻⁴) + 0.01 s.
+    let scores: Vec<f64> = (0..3).map(|s| (10.0 + s as f64) * (1.0 - (-4f64).exp()) + 0.01 * s as f64).collect();
+    let mean = scores.iter().sum::<f64>() / 3.0;
+    let sd = (scores.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let half = 4.302_652_7 * sd / 3f64.sqrt(); // t(0.975, 2 degrees of freedom)
+    let csv = std::fs::read_to_string(tmp.path().join("report/report.csv")).unwrap();
+    let up: Vec<&str> = csv.lines().find(|l| l.starts_with("up,")).unwrap().split(',').collect();
+    assert_eq!(&up[1..3], ["3", "1"]);
+    let got: Vec<f64> = up[3..6].iter().map(|v| v.parse().unwrap()).collect();
+    for (g, want) in got.iter().zip([mean, mean - half, mean + half]) {
+        assert!((g - want).abs() < 1e-4, "{csv}");
+    }
+    let md = text(&out.stdout);
+    assert!(md.contains("| up | 3 |") && md.contains("| flat | 1 |") && md.contains("n/a (one run)"), "{md}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("report/report.md")).unwrap(), md);
+}
+
+fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", path.display());
+    assert!(bytes.len() > 10_000, "{} is suspiciously small ({} bytes)", path.display(), bytes.len());
+}
+
+#[test]
+fn plot_draws_the_learning_curve_the_meta_parameters_and_their_final_values_per_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 0..4 {
+        fake_run(&tmp.path().join(format!("runs/up/seed-{seed}")), "up", seed, 10.0);
+    }
+    fake_run(&tmp.path().join("runs/flat/seed-0"), "flat", 0, 1.0);
+    let out = mgrl(&["plot", "runs/up", "runs/flat", "--out", "figs"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    for name in ["learning_curve.png", "meta-gamma.png", "final-gamma-up.png", "final-gamma-flat.png"] {
+        assert!(listed.contains(name), "{name} not in {listed}");
+        assert_png(&tmp.path().join("figs").join(name));
+    }
+    // One run folder: the figures go beside it.
+    let out = mgrl(&["plot", "runs/flat/seed-0"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_png(&tmp.path().join("runs/flat/seed-0/plots/final-gamma.png"));
+}
+
+#[test]
+fn plot_of_a_folder_without_runs_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    let err = assert_user_error(&mgrl(&["plot", "empty"], tmp.path()));
+    assert!(err.contains("empty holds no run"), "{err}");
+}
