@@ -150,7 +150,8 @@ fn check<M: HeadModel>(
     let theta_prime: Vec<f64> = theta.iter().zip(&step.delta).map(|(t, d)| t + d).collect();
     let batch_next = to_batch(&tau_next, false);
     let traj_next = with_values(&tau_next, &theta_prime);
-    let (_, g_prime) = meta.objective(model, &theta_prime, &batch_next, &traj_next).unwrap();
+    let heads_next = model.heads(&theta_prime, &batch_next).unwrap();
+    let (_, g_prime) = meta.objective(model, &theta_prime, &batch_next, &traj_next, &heads_next).unwrap();
     let inner = InnerStep {
         model,
         params: &theta,

@@ -15,7 +15,7 @@
 //!
 //! It never names a concrete return: the pipeline's plugins supply the JVP and VJP.
 
-use super::{HeadModel, ReturnPipeline, TargetLoss, Trajectory};
+use super::{HeadModel, Heads, ReturnPipeline, TargetLoss, Trajectory};
 use crate::meta::pipeline::Evaluation;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerState};
 use crate::Divergence;
@@ -90,19 +90,19 @@ impl MetaOptimiser {
         self.method
     }
 
-    /// J′(τ′, θ′, η̄) and g′ = ∂J′/∂θ′. `traj` must hold the values of θ′; the targets of J′
-    /// are constants (computed once here).
+    /// J′(τ′, θ′, η̄) and g′ = ∂J′/∂θ′, given the heads of θ′ on τ′ (`traj` holds their
+    /// values). The targets of J′ are constants, computed once here.
     pub fn objective<M: HeadModel>(
         &self,
         model: &M,
         params: &[f64],
         batch: &M::Batch,
         traj: &Trajectory,
+        heads: &Heads,
     ) -> Result<(f64, Vec<f64>)> {
         let targets = self.objective.evaluate(traj)?.targets;
-        let heads = model.heads(params, batch)?;
-        let w = self.objective_loss.weights(&targets, &heads);
-        Ok((self.objective_loss.value(&targets, &heads), model.weighted_grad(params, batch, &w)?))
+        let w = self.objective_loss.weights(&targets, heads);
+        Ok((self.objective_loss.value(&targets, heads), model.weighted_grad(params, batch, &w)?))
     }
 
     /// dJ′/dx for every learnt number of `pipeline`, given g′.
