@@ -144,3 +144,12 @@ fn plot_of_a_folder_without_runs_is_an_error() {
     let err = assert_user_error(&mgrl(&["plot", "empty"], tmp.path()));
     assert!(err.contains("empty holds no run"), "{err}");
 }
+
+#[test]
+fn a_usage_error_exits_1_and_says_what_is_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = assert_user_error(&mgrl(&["report", "--last", "0", "runs"], tmp.path()));
+    assert!(err.contains("`0` is not a whole number of rows of at least 1"), "{err}");
+    let err = assert_user_error(&mgrl(&["run"], tmp.path()));
+    assert!(err.contains("<CONFIG>"), "{err}");
+}

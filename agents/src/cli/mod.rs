@@ -37,7 +37,14 @@ type Exit = u8;
 
 /// Parses the arguments, runs the subcommand, prints any error; the process's exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with status 0; usage errors exit 1 like any error.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Plugins(a) => plugins::run(a, &mut out),

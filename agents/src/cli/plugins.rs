@@ -82,3 +82,34 @@ fn describe(p: &PluginEntry) -> String {
     }
     s + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mgrl_core::registry::PluginOption;
+    use mgrl_core::{MetaParamSpec, PluginKind};
+
+    static META: &[MetaParamSpec] = &[
+        MetaParamSpec::unit("gamma", "discount γ", 0.99),
+        MetaParamSpec::positive("c_bar", "trace cut c̄", 1.0).fixed_only(),
+    ];
+    static OPTIONS: &[PluginOption] = &[PluginOption { name: "n", doc: "steps", default: "" }];
+
+    #[test]
+    fn a_plugin_is_described_with_its_options_and_a_table_of_meta_parameters() {
+        let entry = PluginEntry {
+            name: "demo",
+            kind: PluginKind::Return,
+            description: "a demo return",
+            meta_params: META,
+            options: OPTIONS,
+        };
+        let text = describe(&entry);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "  demo — a demo return");
+        assert_eq!(lines[2], "      n              steps (required)");
+        assert_eq!(lines[4], "      name   domain  default  learnable  per-state");
+        assert_eq!(lines[5], "      gamma  [0, 1]  0.99     yes        yes        discount γ");
+        assert_eq!(lines[6], "      c_bar  (0, ∞)  1        no         yes        trace cut c̄");
+    }
+}

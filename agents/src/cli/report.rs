@@ -21,8 +21,8 @@ pub struct Args {
     #[arg(required = true, value_name = "RUN_DIR")]
     runs: Vec<PathBuf>,
     /// Metrics rows averaged for a run's final score.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-    last: u64,
+    #[arg(long, default_value_t = 10, value_parser = at_least_one)]
+    last: usize,
     /// Folder for report.md and report.csv.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -30,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     let runs = load_runs(&args.runs)?;
-    let last = args.last as usize;
+    let last = args.last;
     let groups = group_scores(&runs, last);
     let md = markdown(&groups, last);
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -40,4 +40,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     }
     write!(out, "{md}")?;
     Ok(0)
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of rows of at least 1")),
+    }
 }
