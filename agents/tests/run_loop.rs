@@ -273,3 +273,19 @@ fn a_panic_in_the_learner_is_reported_with_its_message_and_update() {
     assert!(err.contains("run_loop.rs"), "the panic's place is named: {err}");
     assert_eq!(MetricsTable::read(&dir).unwrap().values("update"), [5.0]);
 }
+
+#[test]
+fn the_resolved_config_reads_back_to_the_same_experiment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(tmp.path(), "resolved", 12, 9, "nan_at = 100");
+    let text = mgrl_agents::run::run_dir::resolved_config(&exp, Path::new("somewhere/else")).unwrap();
+    let back = Experiment::parse("resolved.toml", &text).unwrap();
+    assert_eq!((back.name.as_str(), back.seed), ("resolved", 12));
+    assert_eq!(back.run.out_dir.as_deref(), Some(Path::new("somewhere/else")));
+    assert_eq!(back.run.checkpoint_interval, 10);
+    // Every meta-parameter of the return is written out, defaults included.
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(table["return"]["gamma"].as_float(), Some(0.99));
+    assert_eq!(table["return"]["lambda"].as_float(), Some(0.95));
+    assert_eq!(table["agent"]["nan_at"].as_integer(), Some(100));
+}

@@ -57,7 +57,15 @@ fn check_same_config(config: &std::path::Path, dir: &std::path::Path) -> Result<
     let exp = Experiment::read(config)?;
     let saved = std::fs::read_to_string(run_dir.config())
         .with_context(|| format!("cannot read {}", run_dir.config().display()))?;
-    if resolved_config(&exp, dir)? != saved {
+    // The folder may be named differently now (relative, moved): compare all but `out_dir`.
+    let without_out_dir = |text: &str| -> Result<toml::Table> {
+        let mut t: toml::Table = toml::from_str(text)?;
+        if let Some(toml::Value::Table(run)) = t.get_mut("run") {
+            run.remove("out_dir");
+        }
+        Ok(t)
+    };
+    if without_out_dir(&resolved_config(&exp, dir)?)? != without_out_dir(&saved)? {
         bail!(
             "{} differs from the config of the run in {}; leave the experiment file out to resume the run as it was",
             config.display(),
