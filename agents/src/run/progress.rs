@@ -27,7 +27,7 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} updates  ETA {eta}  {msg}")
+                ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} updates  ETA {eta}  {wide_msg}")
                     .expect("the template is valid")
                     .progress_chars("█▉▊▋▌▍▎▏ "),
             );
