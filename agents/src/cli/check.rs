@@ -89,3 +89,27 @@ fn meta(m: &MetaParamConfig) -> String {
         (true, true) => format!("{}(s) learnt per state from {}", m.spec.name, m.value),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mgrl_plugin_retrace as _;
+
+    #[test]
+    fn summary_names_every_section_and_how_each_meta_parameter_is_set() {
+        let text = "name = \"demo\"\nseed = 4\n[env]\nname = \"mrp/chain\"\nlength = 10\n[agent]\nkind = \"td\"\n\
+                    [return]\ntype = \"retrace\"\ngamma = { value = 0.5, learnable = true, per_state = true }\n\
+                    [meta]\nlr = 0.01\n[meta.objective]\ntype = \"retrace\"\ngamma = 1.0\nlambda = 1.0\n\
+                    [run]\nupdates = 50\n";
+        let exp = Experiment::parse("demo.toml", text).unwrap();
+        let s = summary(&exp, std::path::Path::new("demo.toml"));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "demo.toml: ok");
+        assert_eq!(lines[1], "  experiment        demo (seed 4)");
+        assert_eq!(lines[2], "  env               mrp/chain (length = 10)");
+        assert_eq!(lines[4], "  return            retrace: gamma(s) learnt per state from 0.5, lambda = 0.95");
+        assert!(lines[5].contains("Adam lr 0.01") && lines[5].ends_with("objective retrace: gamma = 1, lambda = 1"));
+        assert!(lines[6].contains("50 updates, a metrics row every 10, a checkpoint every 1000 (newest 3 kept)"));
+        assert_eq!(lines[7], "  output            runs/demo/seed-4");
+    }
+}
