@@ -4,7 +4,9 @@
 use super::font;
 use super::stats::{band, BandPoint};
 use super::style::{colour, draw_error, padded_range, tick, SIZE};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -20,6 +22,21 @@ pub struct Series {
 
 /// Draws every series as mean ± 20%–80% band into a PNG at `path`.
 pub fn band_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<()> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    draw_band(&root, title, x_label, y_label, series)
+        .map_err(|e| e.context(format!("cannot draw {}", path.display())))?;
+    root.present().map_err(|e| draw_error(path, e))
+}
+
+/// Draws the band plot into `area` (a whole image, or one panel of a figure made with
+/// plotters' `split_evenly`).
+pub fn draw_band<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<()> {
     font::register();
     let bands: Vec<(&str, Vec<BandPoint>)> = series
         .iter()
@@ -30,12 +47,11 @@ pub fn band_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series:
     let (Some(xr), Some(yr)) =
         (padded_range(points().map(|p| p.x)), padded_range(points().flat_map(|p| [p.lo, p.hi, p.mean])))
     else {
-        bail!("nothing to plot in {}: no series has a finite point", path.display());
+        bail!("nothing to plot: no series has a finite point");
     };
-    let err = |e| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    area.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(area)
         .caption(title, (font::FAMILY, 24))
         .margin(16)
         .x_label_area_size(48)
@@ -72,6 +88,5 @@ pub fn band_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series:
         .border_style(BLACK.mix(0.4))
         .draw()
         .map_err(err)?;
-    root.present().map_err(err)?;
     Ok(())
 }

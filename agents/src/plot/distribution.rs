@@ -5,7 +5,9 @@
 use super::font;
 use super::stats::{kde, quantile};
 use super::style::{colour, draw_error, padded_range, tick, SIZE};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -22,15 +24,28 @@ pub fn distribution_plot(
     y_label: &str,
     categories: &[(String, Vec<f64>)],
 ) -> Result<()> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    draw_distribution(&root, title, x_label, y_label, categories)
+        .map_err(|e| e.context(format!("cannot draw {}", path.display())))?;
+    root.present().map_err(|e| draw_error(path, e))
+}
+
+/// Draws the distribution plot into `area` (a whole image, or one panel of a figure).
+pub fn draw_distribution<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[(String, Vec<f64>)],
+) -> Result<()> {
     font::register();
     let Some(yr) = padded_range(categories.iter().flat_map(|(_, v)| v.iter().copied())) else {
-        bail!("nothing to plot in {}: no category has a finite value", path.display());
+        bail!("nothing to plot: no category has a finite value");
     };
     let names: Vec<String> = categories.iter().map(|(n, _)| n.clone()).collect();
-    let err = |e| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
+    area.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(area)
         .caption(title, (font::FAMILY, 24))
         .margin(16)
         .x_label_area_size(48)
@@ -87,6 +102,5 @@ pub fn distribution_plot(
             chart.draw_series(std::iter::once(PathElement::new(bar, colour(5).stroke_width(3)))).map_err(err)?;
         }
     }
-    root.present().map_err(err)?;
     Ok(())
 }
