@@ -289,3 +289,22 @@ fn the_resolved_config_reads_back_to_the_same_experiment() {
     assert_eq!(table["return"]["lambda"].as_float(), Some(0.95));
     assert_eq!(table["agent"]["nan_at"].as_integer(), Some(100));
 }
+
+#[test]
+fn a_finished_run_extends_when_its_updates_are_raised_but_other_edits_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = experiment(tmp.path(), "long", 2, 40, "");
+    run::start(&whole, &tmp.path().join("long"), never()).unwrap();
+    let short = experiment(tmp.path(), "short", 2, 20, "");
+    let dir = tmp.path().join("short");
+    run::start(&short, &dir, never()).unwrap();
+    let config = dir.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("log_interval = 5", "log_interval = 4")).unwrap();
+    let err = run::resume(&dir, never(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("different config.toml") && err.contains("updates, keep_checkpoints, out_dir"), "{err}");
+    std::fs::write(&config, text.replace("updates = 20", "updates = 40")).unwrap();
+    let out = run::resume(&dir, never(), &mut |_| {}).unwrap();
+    assert_eq!((out.status, out.counters.update), (Status::Completed, 40));
+    assert_eq!(reproducible_metrics(&tmp.path().join("long")), reproducible_metrics(&dir));
+}

@@ -56,7 +56,8 @@ pub struct Checkpoint {
     /// The logging interval that was open (updates since the last metrics row).
     pub interval: IntervalStats,
     pub learner: LearnerState,
-    /// CRC-32 of the run's resolved config: a checkpoint of another experiment is refused.
+    /// The run's config fingerprint (`RunDir::config_fingerprint`): a checkpoint of another
+    /// experiment is refused.
     pub config_crc32: u32,
 }
 
@@ -272,7 +273,12 @@ pub fn prune(dir: &Path, keep: usize) -> Result<()> {
 /// Refuses a checkpoint whose config differs from the run's.
 pub fn check_config(path: &Path, ckpt: &Checkpoint, config_crc32: u32) -> Result<()> {
     if ckpt.config_crc32 != config_crc32 {
-        bail!("checkpoint {} was written for a different config.toml than the run folder holds", path.display());
+        bail!(
+            "checkpoint {} was written for a different config.toml than the run folder holds (only [run] {} may \
+             change before a resume)",
+            path.display(),
+            super::run_dir::RESUMABLE_CHANGES.join(", ")
+        );
     }
     Ok(())
 }

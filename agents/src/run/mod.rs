@@ -74,7 +74,7 @@ pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Resu
         warn(w);
     }
     if let Some((path, ckpt)) = &found {
-        checkpoint::check_config(path, ckpt, dir.config_crc32()?)?;
+        checkpoint::check_config(path, ckpt, dir.config_fingerprint()?)?;
     } else {
         warn(&format!("no intact checkpoint in {}: starting the run over", dir.checkpoints().display()));
     }
@@ -93,14 +93,15 @@ fn drive(
 ) -> Result<Outcome> {
     let cfg = &exp.run;
     let saver =
-        Saver { dir: dir.checkpoints(), keep: cfg.keep_checkpoints as usize, config_crc32: dir.config_crc32()? };
+        Saver { dir: dir.checkpoints(), keep: cfg.keep_checkpoints as usize, config_crc32: dir.config_fingerprint()? };
     let mut learner = guard::catch_panic(|| learner::build(exp))
         .map_err(|p| anyhow::anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))??;
     let (mut counters, mut interval) = match from {
         Some(c) => {
-            learner.restore(c.learner).with_context(|| {
-                format!("cannot restore the learner from the checkpoint of update {}", c.counters.update)
-            })?;
+            let update = c.counters.update;
+            guard::catch_panic(|| learner.restore(c.learner))
+                .map_err(|p| anyhow::anyhow!("the learner panicked while restoring its state: {p}"))?
+                .with_context(|| format!("cannot restore the learner from the checkpoint of update {update}"))?;
             (c.counters, c.interval)
         }
         None => (Counters::default(), IntervalStats::default()),
@@ -129,7 +130,8 @@ fn drive(
             });
         }
         let n = counters.update + 1;
-        let report = match guard::catch_panic(|| learner.update()) {
+        let step = guard::catch_panic(|| learner.update().map(|report| (report, learner.meta_values())));
+        let (report, meta) = match step {
             Err(panic) => {
                 progress.finish();
                 bail!(
@@ -149,9 +151,8 @@ fn drive(
                     dir.path.display()
                 )));
             }
-            Ok(Ok(report)) => report,
+            Ok(Ok(step)) => step,
         };
-        let meta = learner.meta_values();
         if let Some((quantity, value)) = guard::first_non_finite(&report, &meta) {
             progress.finish();
             counters.update = n;

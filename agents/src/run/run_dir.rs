@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "config.toml";
 pub const CHECKPOINT_DIR: &str = "checkpoints";
 
+/// `[run]` keys of a run folder's config.toml that may be edited before `--resume` (to
+/// extend a run, say): nothing recorded so far depends on them.
+pub const RESUMABLE_CHANGES: &[&str] = &["updates", "keep_checkpoints", "out_dir"];
+
 /// A run's output folder.
 #[derive(Debug, Clone)]
 pub struct RunDir {
@@ -57,10 +61,18 @@ impl RunDir {
         self.path.join(CHECKPOINT_DIR)
     }
 
-    /// CRC-32 of the config file: ties checkpoints to the experiment they belong to.
-    pub fn config_crc32(&self) -> Result<u32> {
-        let bytes = std::fs::read(self.config()).with_context(|| format!("cannot read {}", self.config().display()))?;
-        Ok(crc32fast::hash(&bytes))
+    /// CRC-32 of the config without the `[run]` keys that may change between a run and its
+    /// resumption ([`RESUMABLE_CHANGES`]): ties checkpoints to the experiment they belong to.
+    pub fn config_fingerprint(&self) -> Result<u32> {
+        let text = std::fs::read_to_string(self.config())
+            .with_context(|| format!("cannot read {}", self.config().display()))?;
+        let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("{}", self.config().display()))?;
+        if let Some(toml::Value::Table(run)) = table.get_mut("run") {
+            for key in RESUMABLE_CHANGES {
+                run.remove(*key);
+            }
+        }
+        Ok(crc32fast::hash(toml::to_string(&table)?.as_bytes()))
     }
 }
 
