@@ -5,8 +5,12 @@
 
 pub mod env;
 pub mod error;
+pub mod mrp;
+pub mod registry;
 pub mod vec_env;
+pub mod vectorized;
 
 pub use env::{Env, Transition};
 pub use error::EnvError;
 pub use vec_env::{EnvSpec, StepBuffers, VecEnv};
+pub use vectorized::{env_seed, Vectorized};

@@ -1,0 +1,48 @@
+//! Environments by name. Each environment registers itself in its own file:
+//!
+//! ```ignore
+//! inventory::submit! {
+//!     mgrl_envs::registry::EnvEntry { name: "catch", description: "...", make: make_catch }
+//! }
+//! ```
+//!
+//! and a TOML experiment names it: `[env] name = "catch"`, with its options beside.
+
+use crate::{EnvError, VecEnv};
+use serde::de::DeserializeOwned;
+
+/// Builds B environments from a seed and the `[env]` options (without `name`).
+pub type MakeEnv = fn(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError>;
+
+/// A registered environment.
+pub struct EnvEntry {
+    /// `catch`, `cartpole`, `minatar/breakout`, `mrp/fig1b-gamma`, …
+    pub name: &'static str,
+    /// One line.
+    pub description: &'static str,
+    pub make: MakeEnv,
+}
+
+inventory::collect!(EnvEntry);
+
+/// Every registered environment, sorted by name.
+pub fn list() -> Vec<&'static EnvEntry> {
+    let mut all: Vec<_> = inventory::iter::<EnvEntry>.into_iter().collect();
+    all.sort_by_key(|e| e.name);
+    all
+}
+
+/// B environments called `name`, or an error that lists the known names.
+pub fn make(name: &str, num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
+    let entry = list().into_iter().find(|e| e.name == name).ok_or_else(|| EnvError::UnknownEnv {
+        name: name.into(),
+        known: list().iter().map(|e| e.name.to_string()).collect(),
+    })?;
+    (entry.make)(num_envs, seed, options)
+}
+
+/// Deserializes an environment's options; the error names the environment.
+pub fn options<T: DeserializeOwned>(env: &str, options: &toml::Table) -> Result<T, EnvError> {
+    T::deserialize(toml::Value::Table(options.clone()))
+        .map_err(|e| EnvError::Config { env: env.into(), message: e.message().trim().to_string() })
+}

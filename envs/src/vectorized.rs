@@ -1,0 +1,158 @@
+//! B single environments stepped together as one [`VecEnv`], with same-step automatic reset,
+//! an optional time limit, and the batch split over the machine's cores.
+
+use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
+
+/// Batches smaller than this are stepped on the calling thread: spawning costs more.
+const MIN_ENVS_PER_THREAD: usize = 64;
+
+/// A per-environment seed derived from the experiment's seed (splitmix64 of seed + index),
+/// so that environments are independent and the same seed gives the same episodes.
+pub fn env_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed.wrapping_add((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// B environments of one kind.
+pub struct Vectorized<E: Env> {
+    spec: EnvSpec,
+    envs: Vec<E>,
+    /// Steps taken in each environment's current episode.
+    episode_steps: Vec<u64>,
+    max_episode_steps: Option<u64>,
+    threads: usize,
+}
+
+impl<E: Env> Vectorized<E> {
+    /// `envs` must be non-empty; `max_episode_steps` truncates longer episodes.
+    pub fn new(spec: EnvSpec, envs: Vec<E>, max_episode_steps: Option<u64>) -> Result<Self, EnvError> {
+        if envs.is_empty() {
+            return Err(EnvError::Config {
+                env: spec.name,
+                message: "needs at least one environment (num_envs ≥ 1)".into(),
+            });
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Vectorized { episode_steps: vec![0; envs.len()], spec, envs, max_episode_steps, threads })
+    }
+
+    /// Steps on at most `threads` threads (1: the calling thread only).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    fn check(&self, what: &str, got: usize, expected: usize) -> Result<(), EnvError> {
+        if got != expected {
+            return Err(EnvError::Shape { env: self.spec.name.clone(), what: what.into(), expected, got });
+        }
+        Ok(())
+    }
+}
+
+/// Steps a contiguous slice of environments with their slices of the buffers.
+struct Chunk<'a, E> {
+    envs: &'a mut [E],
+    episode_steps: &'a mut [u64],
+    actions: &'a [usize],
+    obs: &'a mut [f32],
+    final_obs: &'a mut [f32],
+    rewards: &'a mut [f32],
+    terminated: &'a mut [bool],
+    truncated: &'a mut [bool],
+}
+
+impl<E: Env> Chunk<'_, E> {
+    fn step(self, obs_len: usize, max_episode_steps: Option<u64>) {
+        let rows = self.obs.chunks_exact_mut(obs_len).zip(self.final_obs.chunks_exact_mut(obs_len));
+        for (i, (env, (obs, final_obs))) in self.envs.iter_mut().zip(rows).enumerate() {
+            let t = env.step(self.actions[i], obs);
+            self.episode_steps[i] += 1;
+            let truncated = t.truncated || max_episode_steps.is_some_and(|m| self.episode_steps[i] >= m);
+            self.rewards[i] = t.reward;
+            self.terminated[i] = t.terminated;
+            self.truncated[i] = truncated && !t.terminated;
+            if t.terminated || truncated {
+                final_obs.copy_from_slice(obs);
+                env.reset(obs);
+                self.episode_steps[i] = 0;
+            }
+        }
+    }
+}
+
+impl<E: Env> VecEnv for Vectorized<E> {
+    fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    fn num_envs(&self) -> usize {
+        self.envs.len()
+    }
+
+    fn reset(&mut self, obs: &mut [f32]) -> Result<(), EnvError> {
+        let len = self.spec.obs_len();
+        self.check("observations", obs.len(), self.envs.len() * len)?;
+        for (env, row) in self.envs.iter_mut().zip(obs.chunks_exact_mut(len)) {
+            env.reset(row);
+        }
+        self.episode_steps.fill(0);
+        Ok(())
+    }
+
+    fn step(&mut self, actions: &[usize], out: &mut StepBuffers) -> Result<(), EnvError> {
+        let (b, len) = (self.envs.len(), self.spec.obs_len());
+        self.check("actions", actions.len(), b)?;
+        if let Some((index, &action)) = actions.iter().enumerate().find(|(_, &a)| a >= self.spec.num_actions) {
+            return Err(EnvError::InvalidAction {
+                env: self.spec.name.clone(),
+                index,
+                action,
+                num_actions: self.spec.num_actions,
+            });
+        }
+        self.check("observation buffer", out.obs.len(), b * len)?;
+        self.check("final-observation buffer", out.final_obs.len(), b * len)?;
+        self.check("reward buffer", out.rewards.len(), b)?;
+        self.check("terminated buffer", out.terminated.len(), b)?;
+        self.check("truncated buffer", out.truncated.len(), b)?;
+
+        let threads = self.threads.min(b / MIN_ENVS_PER_THREAD).max(1);
+        let per = b.div_ceil(threads);
+        let max = self.max_episode_steps;
+        let chunks =
+            self.envs
+                .chunks_mut(per)
+                .zip(self.episode_steps.chunks_mut(per))
+                .zip(actions.chunks(per))
+                .zip(out.obs.chunks_mut(per * len).zip(out.final_obs.chunks_mut(per * len)))
+                .zip(out.rewards.chunks_mut(per).zip(out.terminated.chunks_mut(per)).zip(out.truncated.chunks_mut(per)))
+                .map(|((((envs, episode_steps), actions), (obs, final_obs)), ((rewards, terminated), truncated))| {
+                    Chunk { envs, episode_steps, actions, obs, final_obs, rewards, terminated, truncated }
+                });
+        if threads == 1 {
+            chunks.for_each(|c| c.step(len, max));
+        } else {
+            std::thread::scope(|s| {
+                for c in chunks {
+                    s.spawn(move || c.step(len, max));
+                }
+            });
+        }
+        Ok(())
+    }
+
+    fn state_indices(&self, out: &mut [usize]) -> Result<(), EnvError> {
+        self.check("state indices", out.len(), self.envs.len())?;
+        for (o, env) in out.iter_mut().zip(&self.envs) {
+            *o = env.state_index().ok_or_else(|| EnvError::Config {
+                env: self.spec.name.clone(),
+                message: "this environment does not number its states (per-state meta-parameters need one that does)"
+                    .into(),
+            })?;
+        }
+        Ok(())
+    }
+}
