@@ -1,1 +1,9 @@
-//! Built-in return and reward-transform plugins (filled in by the returns work).
+//! # mgrl-returns
+//!
+//! The built-in return and reward-transform plugins. Each file holds one plugin: its value,
+//! its JVP and its VJP side by side, its meta-parameter declarations and its registration.
+//! Time convention (rlax's): see `mgrl_core::return_fn`.
+
+pub mod lambda_return;
+
+pub use lambda_return::LambdaReturn;
