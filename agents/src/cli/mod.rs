@@ -2,6 +2,7 @@
 //! errors printed like cargo's (`error: ...` with its causes) and exit status 1.
 
 mod check;
+mod envs;
 mod plot;
 mod plugins;
 mod report;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 #[command(
     name = "mgrl",
     version,
-    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,6 +29,7 @@ enum Command {
     Plugins(plugins::Args),
     Check(check::Args),
     Run(run::Args),
+    Envs(envs::Args),
     Plot(plot::Args),
     Report(report::Args),
 }
@@ -50,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Plugins(a) => plugins::run(a, &mut out),
         Command::Check(a) => check::run(a, &mut out),
         Command::Run(a) => run::run(a, &mut out),
+        Command::Envs(a) => envs::run(a, &mut out),
         Command::Plot(a) => plot::run(a, &mut out),
         Command::Report(a) => report::run(a, &mut out),
     };

@@ -1,0 +1,101 @@
+//! The `mgrl` binary against what is registered in it: the built-in return plugins, the
+//! environments and the TD agent, listed, and named in the errors of `mgrl check`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+// Linked so that this test process sees the same registries as the binary.
+use mgrl_returns as _;
+
+fn mgrl(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mgrl")).args(args).current_dir(cwd).output().expect("mgrl starts")
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn error_of(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+const SMOKE: &str = "name = \"x\"\n[env]\nname = \"mrp/fig1b-gamma\"\n[agent]\nkind = \"td\"\n[return]\n\
+                     type = \"lambda_return\"\n[run]\nupdates = 5\n";
+
+#[test]
+fn plugins_lists_every_built_in_plugin_with_its_meta_parameters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = stdout_of(&mgrl(&["plugins"], tmp.path()));
+    let registered = mgrl_core::registry::plugins();
+    assert!(!registered.is_empty());
+    for p in registered {
+        assert!(text.contains(&format!("  {} — {}", p.name, p.description)), "{} missing:\n{text}", p.name);
+        for m in p.meta_params {
+            assert!(text.lines().any(|l| l.trim_start().starts_with(m.name) && l.contains(&m.domain.to_string())));
+        }
+    }
+    assert!(text.contains("name    domain  default  learnable  per-state"), "{text}");
+    let one = stdout_of(&mgrl(&["plugins", "lambda_return"], tmp.path()));
+    assert!(one.starts_with("return plugins:") && one.contains("lambda_return"), "{one}");
+    let err = error_of(&mgrl(&["plugins", "nope"], tmp.path()));
+    assert!(err.contains("no plugin is called `nope`; registered plugins: ") && err.contains("lambda_return"), "{err}");
+}
+
+#[test]
+fn envs_lists_every_environment_with_its_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = stdout_of(&mgrl(&["envs"], tmp.path()));
+    let registered = mgrl_envs::registry::list();
+    assert!(!registered.is_empty());
+    for e in registered {
+        let env = (e.make)(1, 0, &toml::Table::new()).unwrap();
+        let spec = env.spec();
+        let line =
+            text.lines().find(|l| l.starts_with(e.name)).unwrap_or_else(|| panic!("{} missing:\n{text}", e.name));
+        assert!(line.contains(&format!("{:?}", spec.obs_shape)), "{line}");
+    }
+    assert!(text.lines().any(|l| l.starts_with("mrp/fig1b-gamma") && l.contains("[10]")), "{text}");
+}
+
+#[test]
+fn check_accepts_the_smoke_experiment_and_summarises_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smoke = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/td_smoke.toml");
+    let text = stdout_of(&mgrl(&["check", smoke.to_str().unwrap()], tmp.path()));
+    assert!(text.contains(": ok") && text.contains("gamma(s) learnt per state from 0.5"), "{text}");
+}
+
+#[test]
+fn check_names_the_known_plugins_for_an_unknown_one_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("e.toml"), SMOKE.replace("type = \"lambda_return\"", "type = \"lambda_retrun\""))
+        .unwrap();
+    let err = error_of(&mgrl(&["check", "e.toml"], tmp.path()));
+    assert!(err.starts_with("error: e.toml:7:1: unknown return plugin `lambda_retrun`; registered return plugins: "));
+    assert!(err.contains("lambda_return"), "{err}");
+}
+
+#[test]
+fn check_names_the_known_environments_and_agents_for_unknown_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("env.toml"), SMOKE.replace("mrp/fig1b-gamma", "mrp/fig9")).unwrap();
+    let err = error_of(&mgrl(&["check", "env.toml"], tmp.path()));
+    assert!(err.starts_with("error: env.toml:3:1: unknown environment `mrp/fig9`"), "{err}");
+    assert!(err.contains("mrp/fig1b-gamma"), "{err}");
+    std::fs::write(tmp.path().join("agent.toml"), SMOKE.replace("\"td\"", "\"dqn\"")).unwrap();
+    let err = error_of(&mgrl(&["check", "agent.toml"], tmp.path()));
+    assert!(err.starts_with("error: agent.toml:5:1: unknown agent kind `dqn`; registered agents: "), "{err}");
+    assert!(err.contains("td"), "{err}");
+}
+
+#[test]
+fn check_points_at_a_bad_environment_option() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("o.toml"), SMOKE.replace("fig1b-gamma\"\n", "fig1b-gamma\"\nstatse = 3\n")).unwrap();
+    let err = error_of(&mgrl(&["check", "o.toml"], tmp.path()));
+    assert!(err.starts_with("error: o.toml:4:1: ") && err.contains("statse"), "{err}");
+}
