@@ -32,7 +32,11 @@ const STATES: usize = 4;
 /// meta-parameter of `plugin`.
 fn plugin_sections(plugin: &str, per_state: bool) -> String {
     let meta = |name: &str| {
-        let kind = if registry::find(PluginKind::Return, name).is_ok() { PluginKind::Return } else { PluginKind::RewardTransform };
+        let kind = if registry::find(PluginKind::Return, name).is_ok() {
+            PluginKind::Return
+        } else {
+            PluginKind::RewardTransform
+        };
         let entry = registry::find(kind, name).unwrap();
         let mut s = String::new();
         for m in entry.meta_params.iter().filter(|m| m.learnable && m.kind == MetaKind::Value) {
@@ -116,8 +120,8 @@ fn check<M: HeadModel>(
     let mut pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
     let inner_loss = TargetLoss { value_cost: 0.5, policy };
     let objective_loss = TargetLoss { value_cost: 1.0, policy };
-    let mut meta = MetaOptimiser::new(exp.meta.as_ref().unwrap(), objective_loss, pipeline.num_learnt(), Some(STATES))
-        .unwrap();
+    let mut meta =
+        MetaOptimiser::new(exp.meta.as_ref().unwrap(), objective_loss, pipeline.num_learnt(), Some(STATES)).unwrap();
 
     let mut rng = ChaCha8Rng::seed_from_u64(17);
     let theta: Vec<f64> = (0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect();
@@ -187,7 +191,10 @@ fn check<M: HeadModel>(
     assert_eq!(grad.len(), brute.len());
     for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
         let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
-        assert!(rel < 1e-4, "{plugin}/{opt}/{method}: learnt number {k}: meta-gradient {a} vs brute force {b} (rel {rel:.2e})");
+        assert!(
+            rel < 1e-4,
+            "{plugin}/{opt}/{method}: learnt number {k}: meta-gradient {a} vs brute force {b} (rel {rel:.2e})"
+        );
     }
 }
 
