@@ -16,7 +16,8 @@ const HALF_WIDTH: f64 = 0.4;
 /// Points at which each density is evaluated.
 const DENSITY_POINTS: usize = 80;
 
-/// Draws one violin per `(category, values)` into a PNG at `path`.
+/// Draws one violin per `(category, values)` into a PNG at `path`. Every violin has the
+/// same width at its peak; its shape, not its area, shows the spread.
 pub fn distribution_plot(
     path: &Path,
     title: &str,
@@ -81,11 +82,13 @@ pub fn draw_distribution<DB: DrawingBackend>(
             Some((kde(v, &grid)?, grid))
         })
         .collect();
-    let peak = densities.iter().flatten().flat_map(|(d, _)| d.iter().copied()).fold(0.0, f64::max);
     for (i, ((_, values), density)) in categories.iter().zip(&densities).enumerate() {
         let c = colour(0);
         let x = i as f64;
         if let Some((d, grid)) = density {
+            // Each violin as wide as the others at its own peak (seaborn's `density_norm="width"`):
+            // a tight category would otherwise squash every other one to a line.
+            let peak = d.iter().copied().fold(0.0, f64::max);
             let w = |k: usize| HALF_WIDTH * d[k] / peak;
             let outline: Vec<(f64, f64)> = (0..grid.len())
                 .map(|k| (x + w(k), grid[k]))
