@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const LOG_INTERVAL: i64 = 10;
 const CHECKPOINT_INTERVAL: i64 = 100;
 /// Long enough for the run to be caught in the middle.
-const UPDATES: i64 = 3000;
+const UPDATES: i64 = 8000;
 
 /// examples/td_smoke.toml with this test's `[run]` numbers, written into `dir`.
 fn td_smoke(dir: &Path, seed: i64) -> PathBuf {
