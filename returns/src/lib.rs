@@ -5,5 +5,7 @@
 //! Time convention (rlax's): see `mgrl_core::return_fn`.
 
 pub mod lambda_return;
+pub mod n_step;
 
 pub use lambda_return::LambdaReturn;
+pub use n_step::NStep;
