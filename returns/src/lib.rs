@@ -6,6 +6,8 @@
 
 pub mod lambda_return;
 pub mod n_step;
+pub mod vtrace;
 
 pub use lambda_return::LambdaReturn;
 pub use n_step::NStep;
+pub use vtrace::VTrace;
