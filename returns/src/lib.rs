@@ -4,10 +4,17 @@
 //! its JVP and its VJP side by side, its meta-parameter declarations and its registration.
 //! Time convention (rlax's): see `mgrl_core::return_fn`.
 
+pub mod clip;
+mod elementwise;
 pub mod lambda_return;
+pub mod learned_reward;
 pub mod n_step;
+pub mod soft_clip;
 pub mod vtrace;
 
+pub use clip::Clip;
 pub use lambda_return::LambdaReturn;
+pub use learned_reward::LearnedReward;
 pub use n_step::NStep;
+pub use soft_clip::SoftClip;
 pub use vtrace::VTrace;

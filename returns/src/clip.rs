@@ -1,0 +1,59 @@
+//! Reward clipping (Mnih et al. 2015, "Human-level control through deep reinforcement
+//! learning"), with the threshold as a meta-parameter:
+//!
+//!   r̃ₜ = clamp(rₜ, −cₜ, cₜ),   ∂r̃/∂r = 1[|rₜ| < cₜ],   ∂r̃/∂c = sign(rₜ)·1[|rₜ| > cₜ].
+
+use mgrl_core::registry::PluginOption;
+use mgrl_core::reward_transform::RewardCotangents;
+use mgrl_core::{MetaParamSpec, PluginEntry, PluginKind, Result, RewardInputs, RewardTransform};
+use serde::{Deserialize, Serialize};
+
+use crate::elementwise;
+
+const META: &[MetaParamSpec] = &[MetaParamSpec::positive("threshold", "clipping threshold c: r̃ ∈ [−c, c]", 1.0)];
+
+/// Hard clipping to [−c, c] (no options).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clip {}
+
+inventory::submit! {
+    PluginEntry {
+        name: "clip",
+        kind: PluginKind::RewardTransform,
+        description: "reward clipping r̃ = clamp(r, −c, c) (Mnih et al. 2015), threshold c learnable",
+        meta_params: META,
+        options: &[] as &[PluginOption],
+    }
+}
+
+/// (∂r̃/∂r, ∂r̃/∂c) at one step.
+fn partials(r: f64, c: f64) -> (f64, f64) {
+    if r.abs() < c {
+        (1.0, 0.0)
+    } else {
+        (0.0, r.signum())
+    }
+}
+
+#[typetag::serde(name = "clip")]
+impl RewardTransform for Clip {
+    fn meta_params(&self) -> &'static [MetaParamSpec] {
+        META
+    }
+
+    fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
+        x.validate(META)?;
+        Ok(x.rewards.iter().zip(x.meta[0]).map(|(r, c)| r.clamp(-c, *c)).collect())
+    }
+
+    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+        x.validate(META)?;
+        elementwise::jvp(x, d_rewards, d_meta, partials)
+    }
+
+    fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
+        x.validate(META)?;
+        elementwise::vjp(x, cot, partials)
+    }
+}

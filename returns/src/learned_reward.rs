@@ -1,0 +1,68 @@
+//! A learned reward added to the environment's (Zheng, Oh & Singh 2018, "On Learning
+//! Intrinsic Rewards for Policy Gradient Methods"; Xu et al. 2018 §1):
+//!
+//!   r̃ₜ = rₜ + r_η(xₜ, aₜ),   ∂r̃/∂r = 1,   ∂r̃/∂r_η = 1.
+//!
+//! Its meta-parameter `reward` is of kind `Network`: the per-step meta input is the output of
+//! a reward network that the agent owns; the VJP hands the cotangent of r̃ to that output,
+//! and the agent backpropagates it into the network's weights (method (b) of DESIGN.md §2).
+
+use mgrl_core::meta_param::{Domain, MetaKind, Squash};
+use mgrl_core::registry::PluginOption;
+use mgrl_core::reward_transform::RewardCotangents;
+use mgrl_core::{MetaParamSpec, PluginEntry, PluginKind, Result, RewardInputs, RewardTransform};
+use serde::{Deserialize, Serialize};
+
+use crate::elementwise;
+
+const META: &[MetaParamSpec] = &[MetaParamSpec {
+    name: "reward",
+    doc: "the reward network's output r_η(xₜ, aₜ)",
+    domain: Domain::REAL,
+    default: 0.0,
+    squash: Squash::Identity,
+    learnable: true,
+    per_state: false,
+    kind: MetaKind::Network,
+}];
+
+/// r̃ = r + r_η(s, a) (no options).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearnedReward {}
+
+inventory::submit! {
+    PluginEntry {
+        name: "learned_reward",
+        kind: PluginKind::RewardTransform,
+        description: "learned reward r̃ = r + r_η(s, a), η the weights of an agent-owned reward network",
+        meta_params: META,
+        options: &[] as &[PluginOption],
+    }
+}
+
+fn partials(_r: f64, _bonus: f64) -> (f64, f64) {
+    (1.0, 1.0)
+}
+
+#[typetag::serde(name = "learned_reward")]
+impl RewardTransform for LearnedReward {
+    fn meta_params(&self) -> &'static [MetaParamSpec] {
+        META
+    }
+
+    fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
+        x.validate(META)?;
+        Ok(x.rewards.iter().zip(x.meta[0]).map(|(r, bonus)| r + bonus).collect())
+    }
+
+    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+        x.validate(META)?;
+        elementwise::jvp(x, d_rewards, d_meta, partials)
+    }
+
+    fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
+        x.validate(META)?;
+        elementwise::vjp(x, cot, partials)
+    }
+}
