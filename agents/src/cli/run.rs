@@ -17,7 +17,7 @@ use std::path::PathBuf;
 /// with the config saved in RUN_DIR.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mgrl run examples/td_smoke.toml                    outputs in runs/<name>/seed-<seed>\n  mgrl run examples/td_smoke.toml --out runs/try1\n  mgrl run --resume runs/try1                        continue after Ctrl-C or a crash"
+    after_help = "Examples:\n  mgrl run examples/td_smoke.toml                    outputs in runs/<name>/seed-<seed>\n  mgrl run examples/td_smoke.toml --out runs/try1\n  mgrl run --resume runs/try1                        continue after Ctrl-C or a crash\n  mgrl run examples/figure1b_gamma.toml --seeds 10   seeds 0..9 in runs/figure1b-gamma/seed-*"
 )]
 pub struct Args {
     /// The experiment file (optional with --resume: the run folder holds its config).
@@ -29,6 +29,10 @@ pub struct Args {
     /// Continue the run in this folder.
     #[arg(long, value_name = "RUN_DIR")]
     resume: Option<PathBuf>,
+    /// Run the experiment N times, with seeds seed, seed+1, …, one after the other, each in
+    /// runs/<name>/seed-<seed> (for `mgrl plot runs/<name>`: mean and band across seeds).
+    #[arg(long, value_name = "N", conflicts_with_all = ["resume", "out"])]
+    seeds: Option<u64>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
@@ -42,13 +46,34 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
         }
         (None, Some(config)) => {
             let exp = Experiment::read(config)?;
-            let dir = args.out.clone().unwrap_or_else(|| exp.out_dir());
-            run::start(&exp, &dir, &stop)?
+            match args.seeds {
+                None => {
+                    let dir = args.out.clone().unwrap_or_else(|| exp.out_dir());
+                    run::start(&exp, &dir, &stop)?
+                }
+                Some(n) => return run_seeds(exp, n, &stop, out),
+            }
         }
         (None, None) => bail!("name an experiment file, or a run folder with --resume"),
     };
     write!(out, "{}", describe(&outcome))?;
     Ok(if outcome.status == Status::Interrupted { INTERRUPTED_EXIT_CODE } else { 0 })
+}
+
+/// `--seeds N`: the experiment with seeds seed, …, seed+N−1, each in `<out_dir>/seed-<seed>`
+/// (`runs/<name>/seed-<seed>` by default); stops at the first interrupted run.
+fn run_seeds(mut exp: Experiment, n: u64, stop: &std::sync::atomic::AtomicBool, out: &mut dyn Write) -> Result<Exit> {
+    let base = exp.run.out_dir.take();
+    for seed in exp.seed..exp.seed + n.max(1) {
+        exp.seed = seed;
+        let dir = base.as_ref().map_or_else(|| exp.out_dir(), |b| b.join(format!("seed-{seed}")));
+        let outcome = run::start(&exp, &dir, stop)?;
+        write!(out, "seed {seed}: {}", describe(&outcome))?;
+        if outcome.status == Status::Interrupted {
+            return Ok(INTERRUPTED_EXIT_CODE);
+        }
+    }
+    Ok(0)
 }
 
 /// A resumed run keeps its config: naming a different one is an error, not a silent switch.
