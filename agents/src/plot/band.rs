@@ -69,11 +69,13 @@ pub fn draw_band<DB: DrawingBackend>(
         .y_label_formatter(&tick)
         .draw()
         .map_err(err)?;
+    // Many overlapping bands are lighter, so the lines stay readable through them.
+    let shade = if bands.len() > 4 { 0.1 } else { 0.2 };
     for (i, (label, b)) in bands.iter().enumerate() {
-        let c = colour(i);
+        let c = colour(i, bands.len());
         let outline: Vec<(f64, f64)> =
             b.iter().map(|p| (p.x, p.hi)).chain(b.iter().rev().map(|p| (p.x, p.lo))).collect();
-        chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled()))).map_err(err)?;
+        chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(shade).filled()))).map_err(err)?;
         chart
             .draw_series(LineSeries::new(b.iter().map(|p| (p.x, p.mean)), c.stroke_width(2)))
             .map_err(err)?

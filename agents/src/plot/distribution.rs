@@ -83,7 +83,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         })
         .collect();
     for (i, ((_, values), density)) in categories.iter().zip(&densities).enumerate() {
-        let c = colour(0);
+        let c = colour(0, 1);
         let x = i as f64;
         if let Some((d, grid)) = density {
             // Each violin as wide as the others at its own peak (seaborn's `density_norm="width"`):
@@ -102,7 +102,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
             .map_err(err)?;
         if let Some(m) = quantile(values, 0.5) {
             let bar = vec![(x - HALF_WIDTH / 2.0, m), (x + HALF_WIDTH / 2.0, m)];
-            chart.draw_series(std::iter::once(PathElement::new(bar, colour(5).stroke_width(3)))).map_err(err)?;
+            chart.draw_series(std::iter::once(PathElement::new(bar, colour(5, 8).stroke_width(3)))).map_err(err)?;
         }
     }
     Ok(())

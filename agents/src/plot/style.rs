@@ -1,7 +1,7 @@
 //! What every figure shares: size, colours (Okabe & Ito's colour-blind-safe palette), the
 //! font, and turning plotters' errors into ours.
 
-use plotters::style::RGBColor;
+use plotters::style::{Color, HSLColor, RGBColor};
 
 /// Pixels of a figure.
 pub const SIZE: (u32, u32) = (960, 600);
@@ -19,9 +19,14 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),
 ];
 
-/// The colour of the i-th series.
-pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// The colour of series `i` of `n`: Okabe & Ito's for up to eight, otherwise `n` hues
+/// spread evenly (a per-state table of ten entries still gets ten distinct colours).
+pub fn colour(i: usize, n: usize) -> RGBColor {
+    if n <= PALETTE.len() {
+        return PALETTE[i % PALETTE.len()];
+    }
+    let (r, g, b) = HSLColor(0.83 * i as f64 / (n - 1) as f64, 0.7, 0.42).rgb();
+    RGBColor(r, g, b)
 }
 
 /// A plotters error, with the file being drawn.
@@ -60,6 +65,18 @@ pub fn padded_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_series_get_distinct_colours() {
+        for n in [3, 10, 16] {
+            let colours: Vec<RGBColor> = (0..n).map(|i| colour(i, n)).collect();
+            for i in 0..n {
+                for j in 0..i {
+                    assert_ne!(colours[i], colours[j], "series {i} and {j} of {n}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn ticks_are_short() {
