@@ -8,12 +8,14 @@
 //! λ = 0 is one-step TD, λ = 1 the Monte-Carlo return bootstrapped at the batch end.
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ).
 
+use crate::columns::for_column_blocks;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
     TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// Declared meta-parameters, in the order of `ReturnInputs::meta`.
 const META: &[MetaParamSpec] = &[
@@ -36,18 +38,67 @@ inventory::submit! {
     }
 }
 
-/// Gₜ for every step (the backward recursion).
-fn returns(x: &ReturnInputs) -> Vec<f64> {
-    let (t_len, b) = (x.batch.t, x.batch.b);
-    let (gamma, lambda) = (x.meta[0], x.meta[1]);
-    let mut g = vec![0.0; x.batch.len()];
+/// Whether a discount-like number lies in [0, 1] (not short-circuiting, so loops vectorise).
+fn in_unit(x: f64) -> bool {
+    (x >= 0.0) & (x <= 1.0)
+}
+
+/// Gₜ for the columns `cols` (the backward recursion) into `g[t]`, and Gₜ − V(xₜ) into
+/// `adv[t]` when given; false when an input is out of its domain or a target not finite.
+fn returns_block(x: &ReturnInputs, cols: Range<usize>, g: &mut [&mut [f64]], adv: Option<&mut [&mut [f64]]>) -> bool {
+    let (t_len, b, w) = (x.batch.t, x.batch.b, cols.len());
+    let mut ok = true;
     for t in (0..t_len).rev() {
-        for i in t * b..(t + 1) * b {
-            let next = if t + 1 < t_len { g[i + b] } else { x.next_values[i] };
-            g[i] = x.rewards[i] + gamma[i] * x.discounts[i] * ((1.0 - lambda[i]) * x.next_values[i] + lambda[i] * next);
+        let s = t * b + cols.start..t * b + cols.end;
+        let (r, d, vn) = (&x.rewards[s.clone()][..w], &x.discounts[s.clone()][..w], &x.next_values[s.clone()][..w]);
+        let (gm, lm) = (&x.meta[0][s.clone()][..w], &x.meta[1][s][..w]);
+        let (done, rest) = g.split_at_mut(t + 1);
+        let next: &[f64] = if t + 1 < t_len { &rest[0][..w] } else { vn };
+        let out = &mut done[t][..w];
+        for k in 0..w {
+            out[k] = r[k] + gm[k] * d[k] * ((1.0 - lm[k]) * vn[k] + lm[k] * next[k]);
+            ok &= in_unit(gm[k]) & in_unit(lm[k]) & in_unit(d[k]) & out[k].is_finite();
         }
     }
-    g
+    if let Some(adv) = adv {
+        for t in 0..t_len {
+            let v = &x.values[t * b + cols.start..t * b + cols.end][..w];
+            let (a, g) = (&mut adv[t][..w], &g[t][..w]);
+            for k in 0..w {
+                a[k] = g[k] - v[k];
+                ok &= a[k].is_finite();
+            }
+        }
+    }
+    ok
+}
+
+/// Gₜ and, if `advantages` is set, Gₜ − V(xₜ); an error that names the culprit when an
+/// input is bad.
+fn returns(x: &ReturnInputs, advantages: bool) -> Result<(Vec<f64>, Vec<f64>)> {
+    x.validate_shapes(META)?;
+    let n = x.batch.len();
+    let mut g = vec![0.0; n];
+    let mut adv = if advantages { vec![0.0; n] } else { Vec::new() };
+    let mut outputs = vec![&mut g[..]];
+    if advantages {
+        outputs.push(&mut adv[..]);
+    }
+    let ok = for_column_blocks(x.batch.t, x.batch.b, outputs, |cols, rows| {
+        let (g, adv) = rows.split_at_mut(1);
+        returns_block(x, cols, &mut g[0], adv.first_mut().map(|a| &mut a[..]))
+    });
+    if !ok {
+        x.validate(META)?;
+        return Err(non_finite_targets(&g));
+    }
+    Ok((g, adv))
+}
+
+/// The error for targets that overflowed although every input was valid.
+fn non_finite_targets(g: &[f64]) -> Error {
+    let index = g.iter().position(|v| !v.is_finite()).unwrap_or(0);
+    Error::NonFinite { what: "λ-return targets".into(), index, value: g[index] }
 }
 
 #[typetag::serde(name = "lambda_return")]
@@ -57,34 +108,38 @@ impl ReturnFn for LambdaReturn {
     }
 
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
-        x.validate(META)?;
-        let g = returns(x);
-        let advantages = g.iter().zip(x.values).map(|(g, v)| g - v).collect();
-        Ok(Targets { values: g, advantages })
+        let (values, advantages) = returns(x, true)?;
+        Ok(Targets { values, advantages })
     }
 
     /// dGₜ = drₜ + dγₜ·dₜ·[(1−λₜ)V′ + λₜG₊] + γₜ[(1−λₜ)dV′ + λₜ dG₊ + dλₜ(G₊ − V′)],
     /// with V′ = V(xₜ₊₁) and G₊ = Gₜ₊₁ (V(x_T) at the last step).
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
-        x.validate(META)?;
         dx.validate(&x.batch, META.len())?;
+        let (g, _) = returns(x, false)?;
         let (t_len, b) = (x.batch.t, x.batch.b);
         let (gamma, lambda) = (x.meta[0], x.meta[1]);
-        let g = returns(x);
         let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
         let mut dg = vec![0.0; x.batch.len()];
-        for t in (0..t_len).rev() {
-            for i in t * b..(t + 1) * b {
-                let v_next = x.next_values[i];
-                let dv_next = at(dx.next_values, i);
-                let (g_next, dg_next) = if t + 1 < t_len { (g[i + b], dg[i + b]) } else { (v_next, dv_next) };
-                let discount = gamma[i] * x.discounts[i];
-                dg[i] = at(dx.rewards, i)
-                    + at(dx.meta(0), i) * x.discounts[i] * ((1.0 - lambda[i]) * v_next + lambda[i] * g_next)
-                    + discount
-                        * ((1.0 - lambda[i]) * dv_next + lambda[i] * dg_next + at(dx.meta(1), i) * (g_next - v_next));
+        for_column_blocks(t_len, b, vec![&mut dg], |cols, rows| {
+            let dg = &mut rows[0];
+            for t in (0..t_len).rev() {
+                let (done, rest) = dg.split_at_mut(t + 1);
+                for (k, i) in cols.clone().map(|c| t * b + c).enumerate() {
+                    let v_next = x.next_values[i];
+                    let dv_next = at(dx.next_values, i);
+                    let (g_next, dg_next) = if t + 1 < t_len { (g[i + b], rest[0][k]) } else { (v_next, dv_next) };
+                    let discount = gamma[i] * x.discounts[i];
+                    done[t][k] = at(dx.rewards, i)
+                        + at(dx.meta(0), i) * x.discounts[i] * ((1.0 - lambda[i]) * v_next + lambda[i] * g_next)
+                        + discount
+                            * ((1.0 - lambda[i]) * dv_next
+                                + lambda[i] * dg_next
+                                + at(dx.meta(1), i) * (g_next - v_next));
+                }
             }
-        }
+            true
+        });
         let advantages = dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect();
         Ok(Targets { values: dg, advantages })
     }
@@ -93,29 +148,42 @@ impl ReturnFn for LambdaReturn {
     /// r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−λₜ) (+ ḡγ λ at the last step), γ̄ₜ = ḡₜdₜ[(1−λₜ)V′ + λₜG₊],
     /// λ̄ₜ = ḡₜγₜ(G₊ − V′), V̄ₜ = −Āₜ.
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
-        x.validate(META)?;
         dy.validate(&x.batch)?;
+        let (g, _) = returns(x, false)?;
         let (t_len, b) = (x.batch.t, x.batch.b);
         let (gamma, lambda) = (x.meta[0], x.meta[1]);
-        let g = returns(x);
         let mut out = InputCotangents::zeros(&x.batch, META.len());
-        let mut g_bar = vec![0.0; x.batch.len()];
-        for t in 0..t_len {
-            for i in t * b..(t + 1) * b {
-                let from_prev =
-                    if t > 0 { gamma[i - b] * x.discounts[i - b] * lambda[i - b] * g_bar[i - b] } else { 0.0 };
-                let gb = dy.values[i] + dy.advantages[i] + from_prev;
-                g_bar[i] = gb;
-                let v_next = x.next_values[i];
+        let [gamma_bar, lambda_bar] = &mut out.meta[..] else { unreachable!("two meta-parameters") };
+        let outputs = vec![&mut out.rewards[..], &mut out.next_values[..], &mut gamma_bar[..], &mut lambda_bar[..]];
+        for_column_blocks(t_len, b, outputs, |cols, rows| {
+            let w = cols.len();
+            let mut carry = vec![0.0; w];
+            for t in 0..t_len {
                 let last = t + 1 == t_len;
-                let g_next = if last { v_next } else { g[i + b] };
-                let discount = gamma[i] * x.discounts[i];
-                out.rewards[i] = gb;
-                out.values[i] = -dy.advantages[i];
-                out.next_values[i] = gb * discount * if last { 1.0 } else { 1.0 - lambda[i] };
-                out.meta[0][i] = gb * x.discounts[i] * ((1.0 - lambda[i]) * v_next + lambda[i] * g_next);
-                out.meta[1][i] = gb * discount * (g_next - v_next);
+                let s = t * b + cols.start..t * b + cols.end;
+                let (uv, ua) = (&dy.values[s.clone()][..w], &dy.advantages[s.clone()][..w]);
+                let (d, vn, gm, lm) = (
+                    &x.discounts[s.clone()][..w],
+                    &x.next_values[s.clone()][..w],
+                    &gamma[s.clone()][..w],
+                    &lambda[s.clone()][..w],
+                );
+                let next_row = s.start + b..s.end + b;
+                let g_next: &[f64] = if last { vn } else { &g[next_row][..w] };
+                for k in 0..w {
+                    let gb = uv[k] + ua[k] + carry[k];
+                    let discount = gm[k] * d[k];
+                    rows[0][t][k] = gb;
+                    rows[1][t][k] = gb * discount * if last { 1.0 } else { 1.0 - lm[k] };
+                    rows[2][t][k] = gb * d[k] * ((1.0 - lm[k]) * vn[k] + lm[k] * g_next[k]);
+                    rows[3][t][k] = gb * discount * (g_next[k] - vn[k]);
+                    carry[k] = discount * lm[k] * gb;
+                }
             }
+            true
+        });
+        for (v, a) in out.values.iter_mut().zip(dy.advantages) {
+            *v = -a;
         }
         Ok(out)
     }

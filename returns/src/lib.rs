@@ -5,6 +5,7 @@
 //! Time convention (rlax's): see `mgrl_core::return_fn`.
 
 pub mod clip;
+mod columns;
 mod elementwise;
 pub mod lambda_return;
 pub mod learned_reward;

@@ -1,0 +1,75 @@
+//! Throughput of the λ-return and V-trace: the value alone, and the value plus the VJP with
+//! respect to every input, at the shapes of `scripts/bench_rlax.py` (rlax under jax.jit).
+//! Run: `cargo bench -p mgrl-returns --bench returns`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mgrl_core::{Batch, ReturnFn, ReturnInputs, TargetCotangents};
+use mgrl_returns::{LambdaReturn, VTrace};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+// The allocator of the `mgrl` program: it keeps freed pages, so the outputs of one call do
+// not page-fault anew at every call (glibc returns large blocks to the system).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+struct Data {
+    batch: Batch,
+    arrays: Vec<Vec<f64>>,
+}
+
+impl Data {
+    fn new(t: usize, b: usize, n_meta: usize) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let n = t * b;
+        let mut u = |lo: f64, hi: f64| (0..n).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
+        let discounts: Vec<f64> = u(0.0, 1.0).into_iter().map(|x| if x < 0.01 { 0.0 } else { 1.0 }).collect();
+        let mut arrays =
+            vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.5, 0.5), u(-1.0, 1.0), u(-1.0, 1.0)];
+        let metas = [0.99, 0.95, 1.0, 1.0, 1.0];
+        arrays.extend(metas[..n_meta].iter().map(|&m| vec![m; n]));
+        Data { batch: Batch::new(t, b).unwrap(), arrays }
+    }
+
+    fn run(&self, plugin: &dyn ReturnFn, with_vjp: bool) -> f64 {
+        let a = &self.arrays;
+        let meta: Vec<&[f64]> = a[7..].iter().map(Vec::as_slice).collect();
+        let x = ReturnInputs {
+            batch: self.batch,
+            rewards: &a[0],
+            discounts: &a[1],
+            values: &a[2],
+            next_values: &a[3],
+            log_rhos: &a[4],
+            meta: &meta,
+        };
+        let targets = plugin.targets(&x).unwrap();
+        if with_vjp {
+            let cot = plugin.vjp(&x, &TargetCotangents { values: &a[5], advantages: &a[6] }).unwrap();
+            return cot.rewards[0] + targets.values[0];
+        }
+        targets.values[0]
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let plugins: [(&str, Box<dyn ReturnFn>); 2] =
+        [("lambda_return", Box::new(LambdaReturn {})), ("vtrace", Box::new(VTrace {}))];
+    for (name, plugin) in &plugins {
+        let mut group = c.benchmark_group(*name);
+        for (t, b) in [(128, 1024), (20, 256)] {
+            let data = Data::new(t, b, plugin.meta_params().len());
+            group.throughput(Throughput::Elements((t * b) as u64));
+            group.bench_with_input(BenchmarkId::new("value", format!("T{t}xB{b}")), &data, |bench, d| {
+                bench.iter(|| d.run(plugin.as_ref(), false))
+            });
+            group.bench_with_input(BenchmarkId::new("value+vjp", format!("T{t}xB{b}")), &data, |bench, d| {
+                bench.iter(|| d.run(plugin.as_ref(), true))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
