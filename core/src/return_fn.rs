@@ -34,6 +34,34 @@ pub struct ReturnInputs<'a> {
 }
 
 impl ReturnInputs<'_> {
+    /// Checks the lengths of every array (no pass over the data). A plugin that fuses its
+    /// finiteness and domain checks into its own loops calls this first, and
+    /// [`Self::validate`] only when its checks flag something, to name the culprit.
+    pub fn validate_shapes(&self, specs: &[MetaParamSpec]) -> Result<()> {
+        let n = self.batch.len();
+        let named = [
+            ("rewards", self.rewards),
+            ("discounts", self.discounts),
+            ("values", self.values),
+            ("next_values", self.next_values),
+            ("log_rhos", self.log_rhos),
+        ];
+        for (what, x) in named {
+            crate::batch::check_len(what, x, n)?;
+        }
+        if self.meta.len() != specs.len() {
+            return Err(Error::Shape {
+                what: "meta-parameter arrays".into(),
+                expected: specs.len(),
+                got: self.meta.len(),
+            });
+        }
+        for (spec, m) in specs.iter().zip(self.meta) {
+            crate::batch::check_len(spec.name, m, n)?;
+        }
+        Ok(())
+    }
+
     /// Checks every shape, that every number is finite, that the discounts lie in [0, 1]
     /// and that each meta-parameter of kind [`MetaKind::Value`] stays in its domain.
     pub fn validate(&self, specs: &[MetaParamSpec]) -> Result<()> {
