@@ -111,10 +111,7 @@ fn check<M: HeadModel>(
     num_params: usize,
     to_batch: impl Fn(&RandomBatch, bool) -> M::Batch,
     policy: bool,
-    plugin: &str,
-    opt: &str,
-    per_state: bool,
-    method: &str,
+    (plugin, opt, per_state, method): (&str, &str, bool, &str),
 ) {
     let exp = experiment(plugin, per_state, method);
     let mut pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
@@ -204,7 +201,7 @@ fn check_actor_critic(plugin: &str, opt: &str, per_state: bool, method: &str) {
         features: if next { rb.next_features.clone() } else { rb.features.clone() },
         actions: rb.actions.clone(),
     };
-    check(&model, model.num_params(), to_batch, true, plugin, opt, per_state, method);
+    check(&model, model.num_params(), to_batch, true, (plugin, opt, per_state, method));
 }
 
 fn check_td(plugin: &str, opt: &str, per_state: bool, method: &str) {
@@ -213,7 +210,7 @@ fn check_td(plugin: &str, opt: &str, per_state: bool, method: &str) {
         rows: T * B,
         data: if next { rb.next_features.clone() } else { rb.features.clone() },
     };
-    check(&model, DIM, to_batch, false, plugin, opt, per_state, method);
+    check(&model, DIM, to_batch, false, (plugin, opt, per_state, method));
 }
 
 macro_rules! truth_tests {

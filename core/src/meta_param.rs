@@ -24,6 +24,7 @@ impl Domain {
     /// `(−∞, ∞)`.
     pub const REAL: Domain = Domain { lo: f64::NEG_INFINITY, hi: f64::INFINITY, lo_closed: false, hi_closed: false };
 
+    #[inline]
     pub fn contains(&self, v: f64) -> bool {
         let above = if self.lo_closed { v >= self.lo } else { v > self.lo };
         let below = if self.hi_closed { v <= self.hi } else { v < self.hi };

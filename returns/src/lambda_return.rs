@@ -11,8 +11,8 @@
 use crate::columns::for_column_blocks;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
-    TargetCotangents, Targets,
+    Domain, Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn,
+    ReturnInputs, TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -38,11 +38,6 @@ inventory::submit! {
     }
 }
 
-/// Whether a discount-like number lies in [0, 1] (not short-circuiting, so loops vectorise).
-fn in_unit(x: f64) -> bool {
-    (x >= 0.0) & (x <= 1.0)
-}
-
 /// Gₜ for the columns `cols` (the backward recursion) into `g[t]`, and Gₜ − V(xₜ) into
 /// `adv[t]` when given; false when an input is out of its domain or a target not finite.
 fn returns_block(x: &ReturnInputs, cols: Range<usize>, g: &mut [&mut [f64]], adv: Option<&mut [&mut [f64]]>) -> bool {
@@ -57,7 +52,10 @@ fn returns_block(x: &ReturnInputs, cols: Range<usize>, g: &mut [&mut [f64]], adv
         let out = &mut done[t][..w];
         for k in 0..w {
             out[k] = r[k] + gm[k] * d[k] * ((1.0 - lm[k]) * vn[k] + lm[k] * next[k]);
-            ok &= in_unit(gm[k]) & in_unit(lm[k]) & in_unit(d[k]) & out[k].is_finite();
+            ok &= Domain::UNIT.contains(gm[k])
+                & Domain::UNIT.contains(lm[k])
+                & Domain::UNIT.contains(d[k])
+                & out[k].is_finite();
         }
     }
     if let Some(adv) = adv {
@@ -158,6 +156,8 @@ impl ReturnFn for LambdaReturn {
         for_column_blocks(t_len, b, outputs, |cols, rows| {
             let w = cols.len();
             let mut carry = vec![0.0; w];
+            // t indexes the four output blocks and the inputs alike.
+            #[allow(clippy::needless_range_loop)]
             for t in 0..t_len {
                 let last = t + 1 == t_len;
                 let s = t * b + cols.start..t * b + cols.end;
@@ -195,8 +195,7 @@ mod tests {
     use mgrl_core::Batch;
 
     fn targets(
-        t: usize,
-        b: usize,
+        (t, b): (usize, usize),
         r: &[f64],
         d: &[f64],
         v: &[f64],
@@ -224,7 +223,7 @@ mod tests {
         // G₂ = r₂ + γV(x₃) = 1 + 0.5·4 = 3
         // G₁ = r₁ + 0 = 2                      (terminal: nothing after)
         // G₀ = r₀ + γ[(1−λ)V(x₁) + λG₁] = 1 + 0.5·[0.5·2 + 0.5·2] = 2
-        let t = targets(3, 1, &[1.0, 2.0, 1.0], &[1.0, 0.0, 1.0], &[0.5, 0.0, 1.0], &[2.0, 9.0, 4.0], 0.5, 0.5);
+        let t = targets((3, 1), &[1.0, 2.0, 1.0], &[1.0, 0.0, 1.0], &[0.5, 0.0, 1.0], &[2.0, 9.0, 4.0], 0.5, 0.5);
         assert_eq!(t.values, vec![2.0, 2.0, 3.0]);
         assert_eq!(t.advantages, vec![1.5, 2.0, 2.0]);
     }
@@ -233,17 +232,17 @@ mod tests {
     fn lambda_zero_is_one_step_td_and_lambda_one_is_monte_carlo() {
         let (r, d, v, vn) = ([1.0, -1.0, 2.0], [1.0; 3], [0.0; 3], [3.0, 5.0, 7.0]);
         // λ = 0: Gₜ = rₜ + γV(xₜ₊₁).
-        assert_eq!(targets(3, 1, &r, &d, &v, &vn, 0.5, 0.0).values, vec![2.5, 1.5, 5.5]);
+        assert_eq!(targets((3, 1), &r, &d, &v, &vn, 0.5, 0.0).values, vec![2.5, 1.5, 5.5]);
         // λ = 1: Gₜ = Σ γᵏ r + γ^(T−t) V(x_T): G₂ = 2 + 3.5 = 5.5, G₁ = −1 + 2.75, G₀ = 1 + 0.875.
-        assert_eq!(targets(3, 1, &r, &d, &v, &vn, 0.5, 1.0).values, vec![1.875, 1.75, 5.5]);
+        assert_eq!(targets((3, 1), &r, &d, &v, &vn, 0.5, 1.0).values, vec![1.875, 1.75, 5.5]);
         // γ = 0: the reward alone.
-        assert_eq!(targets(3, 1, &r, &d, &v, &vn, 0.0, 0.7).values, r.to_vec());
+        assert_eq!(targets((3, 1), &r, &d, &v, &vn, 0.0, 0.7).values, r.to_vec());
     }
 
     #[test]
     fn lambda_return_with_t_equal_one_bootstraps_at_once_and_batches_are_independent() {
         // T = 1, B = 2: Gₑ = rₑ + γV(x₁) whatever λ.
-        assert_eq!(targets(1, 2, &[1.0, 2.0], &[1.0, 0.0], &[0.0; 2], &[4.0, 4.0], 0.5, 0.3).values, vec![3.0, 2.0]);
+        assert_eq!(targets((1, 2), &[1.0, 2.0], &[1.0, 0.0], &[0.0; 2], &[4.0, 4.0], 0.5, 0.3).values, vec![3.0, 2.0]);
     }
 
     #[test]

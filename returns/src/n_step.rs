@@ -77,9 +77,9 @@ impl ReturnFn for NStep {
         let mut g = vec![0.0; x.batch.len()];
         for t in 0..t_len {
             let m = self.horizon(t, t_len);
-            for i in t * b..(t + 1) * b {
-                tails(x, i, m, &mut s);
-                g[i] = s[0];
+            for (e, g) in g[t * b..(t + 1) * b].iter_mut().enumerate() {
+                tails(x, t * b + e, m, &mut s);
+                *g = s[0];
             }
         }
         let advantages = g.iter().zip(x.values).map(|(g, v)| g - v).collect();
@@ -96,14 +96,15 @@ impl ReturnFn for NStep {
         let mut dg = vec![0.0; x.batch.len()];
         for t in 0..t_len {
             let m = self.horizon(t, t_len);
-            for i in t * b..(t + 1) * b {
+            for (e, dg) in dg[t * b..(t + 1) * b].iter_mut().enumerate() {
+                let i = t * b + e;
                 tails(x, i, m, &mut s);
                 let mut ds = at(dx.next_values, i + (m - 1) * b);
                 for k in (0..m).rev() {
                     let j = i + k * b;
                     ds = at(dx.rewards, j) + at(dx.meta(0), j) * x.discounts[j] * s[k + 1] + discount(x, j) * ds;
                 }
-                dg[i] = ds;
+                *dg = ds;
             }
         }
         let advantages = dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect();

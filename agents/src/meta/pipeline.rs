@@ -78,16 +78,16 @@ fn sources<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<
 }
 
 /// Copies a boxed plugin. typetag plugins are not `Clone`, but they round-trip through serde.
-fn copy_plugin<P: ?Sized>(plugin: &Box<P>) -> Result<Box<P>>
+fn copy_plugin<P: ?Sized + serde::Serialize>(plugin: &P) -> Result<Box<P>>
 where
-    Box<P>: serde::Serialize + serde::de::DeserializeOwned,
+    Box<P>: serde::de::DeserializeOwned,
 {
     serde_json::to_value(plugin).and_then(serde_json::from_value).context("copying a plugin")
 }
 
-fn stage<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<Stage<P>>
+fn stage<P: ?Sized + serde::Serialize>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<Stage<P>>
 where
-    Box<P>: serde::Serialize + serde::de::DeserializeOwned,
+    Box<P>: serde::de::DeserializeOwned,
 {
     Ok(Stage { sources: sources(cfg, n_states)?, plugin: copy_plugin(&cfg.plugin)? })
 }

@@ -47,7 +47,7 @@ fn chain_env(
 /// an even state cancels exactly when it looks one step further (λ high), while
 /// bootstrapping there (λ low) keeps the noise.
 fn fig1a_reward(s: usize) -> StateReward {
-    if s % 2 == 0 {
+    if s.is_multiple_of(2) {
         StateReward::Gaussian { mean: 0.0, std: 1.0 }
     } else {
         StateReward::NegatePrevious
@@ -57,7 +57,7 @@ fn fig1a_reward(s: usize) -> StateReward {
 /// Figure 1(b), state-dependent γ(s): reward N(0, 1) on leaving even states (noise) and
 /// +0.1 on leaving odd states (signal).
 fn fig1b_reward(s: usize) -> StateReward {
-    if s % 2 == 0 {
+    if s.is_multiple_of(2) {
         StateReward::Gaussian { mean: 0.0, std: 1.0 }
     } else {
         StateReward::Constant(0.1)
