@@ -308,3 +308,16 @@ fn a_finished_run_extends_when_its_updates_are_raised_but_other_edits_are_refuse
     assert_eq!((out.status, out.counters.update), (Status::Completed, 40));
     assert_eq!(reproducible_metrics(&tmp.path().join("long")), reproducible_metrics(&dir));
 }
+
+#[test]
+fn a_run_folder_in_use_by_another_process_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(tmp.path(), "locked", 0, 10, "");
+    let dir = tmp.path().join("run");
+    run::start(&exp, &dir, never()).unwrap();
+    let held = run::RunDir { path: dir.clone() }.lock().unwrap();
+    let err = run::resume(&dir, never(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("in use by another mgrl process"), "{err}");
+    drop(held);
+    assert_eq!(run::resume(&dir, never(), &mut |_| {}).unwrap().status, Status::AlreadyComplete);
+}

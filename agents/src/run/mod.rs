@@ -58,7 +58,7 @@ pub struct Outcome {
 
 /// Starts a new run of `exp` in `out` (which must not hold a run yet).
 pub fn start(exp: &Experiment, out: &Path, stop: &AtomicBool) -> Result<Outcome> {
-    let dir = RunDir::create(out, exp)?;
+    let (dir, _lock) = RunDir::create(out, exp)?;
     // The run is built from the resolved config file, exactly as `resume` rebuilds it.
     let (dir, exp) = RunDir::open(&dir.path)?;
     let metrics = MetricsWriter::create(&dir.path)?;
@@ -69,6 +69,7 @@ pub fn start(exp: &Experiment, out: &Path, stop: &AtomicBool) -> Result<Outcome>
 /// there is none). `warn` receives a line for each checkpoint skipped as corrupt.
 pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Result<Outcome> {
     let (dir, exp) = RunDir::open(dir)?;
+    let _lock = dir.lock()?;
     let checkpoint::NewestValid { found, skipped: warnings } = checkpoint::newest_valid(&dir.checkpoints())?;
     for w in &warnings {
         warn(w);

@@ -5,6 +5,7 @@
 //! RUN_DIR/metrics.csv      one row per logging interval
 //! RUN_DIR/metrics.jsonl    the same rows as JSON objects
 //! RUN_DIR/checkpoints/     ckpt-<update>.ckpt (and diverged-<update>.ckpt after a divergence)
+//! RUN_DIR/.lock            locked by the process that writes into the folder
 //! ```
 
 use super::metrics::{CSV_FILE, JSONL_FILE};
@@ -14,6 +15,13 @@ use std::path::{Path, PathBuf};
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const CHECKPOINT_DIR: &str = "checkpoints";
+const LOCK_FILE: &str = ".lock";
+
+/// Held while a process writes into a run folder (see [`RunDir::lock`]).
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+}
 
 /// `[run]` keys of a run folder's config.toml that may be edited before `--resume` (to
 /// extend a run, say): nothing recorded so far depends on them.
@@ -26,10 +34,12 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Makes the folder of a new run and writes its resolved config; refuses a folder that
-    /// already holds a run.
-    pub fn create(path: &Path, exp: &Experiment) -> Result<Self> {
+    /// Makes the folder of a new run, locks it and writes its resolved config; refuses a
+    /// folder that already holds a run.
+    pub fn create(path: &Path, exp: &Experiment) -> Result<(Self, RunLock)> {
         let dir = RunDir { path: path.to_path_buf() };
+        std::fs::create_dir_all(path).with_context(|| format!("cannot create the run folder {}", path.display()))?;
+        let lock = dir.lock()?;
         if [CSV_FILE, JSONL_FILE, CHECKPOINT_DIR].iter().any(|f| path.join(f).exists()) {
             bail!(
                 "{} already holds a run; continue it with `mgrl run --resume {}`, or choose another folder with --out",
@@ -37,10 +47,29 @@ impl RunDir {
                 path.display()
             );
         }
-        std::fs::create_dir_all(path).with_context(|| format!("cannot create the run folder {}", path.display()))?;
         let text = resolved_config(exp, path)?;
         std::fs::write(dir.config(), text).with_context(|| format!("cannot write {}", dir.config().display()))?;
-        Ok(dir)
+        Ok((dir, lock))
+    }
+
+    /// Takes the folder for this process: a second `mgrl run` on the same folder (a resume
+    /// while the run still runs) is refused instead of interleaving its writes. The lock is
+    /// the operating system's, so a killed process leaves none behind.
+    pub fn lock(&self) -> Result<RunLock> {
+        let path = self.path.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                bail!("{} is in use by another mgrl process; wait for it to end or stop it", self.path.display())
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
     }
 
     /// An existing run folder and the experiment its config describes.
