@@ -3,6 +3,8 @@
 //! Environments behind one vectorised interface, [`VecEnv`]: B copies stepped together,
 //! observations written into a caller-owned buffer in the layout the networks consume.
 
+pub mod cartpole;
+pub mod catch;
 pub mod env;
 pub mod error;
 pub mod mrp;

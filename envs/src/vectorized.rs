@@ -44,6 +44,11 @@ impl<E: Env> Vectorized<E> {
         self
     }
 
+    /// The environments, e.g. to put one in a given state after [`VecEnv::reset`].
+    pub fn envs_mut(&mut self) -> &mut [E] {
+        &mut self.envs
+    }
+
     fn check(&self, what: &str, got: usize, expected: usize) -> Result<(), EnvError> {
         if got != expected {
             return Err(EnvError::Shape { env: self.spec.name.clone(), what: what.into(), expected, got });

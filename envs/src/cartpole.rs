@@ -1,0 +1,141 @@
+//! CartPole, Gymnasium's `CartPole-v1` (`gymnasium/envs/classic_control/cartpole.py`), after
+//! Barto, Sutton & Anderson (1983), "Neuronlike adaptive elements that can solve difficult
+//! learning control problems"; registered as `cartpole`.
+//!
+//! The state s = (x, ẋ, θ, θ̇) (cart position and velocity, pole angle from upright and its
+//! rate) is kept in f64. Action 0 pushes the cart with F = −10 N, action 1 with F = +10 N.
+//! With gravity g = 9.8, cart mass m_c = 1, pole mass m_p = 0.1, half-length l = 0.5 and
+//! M = m_c + m_p:
+//!
+//! ```text
+//! temp = (F + m_p·l·θ̇²·sin θ) / M
+//! θ̈    = (g·sin θ − cos θ·temp) / (l·(4/3 − m_p·cos²θ / M))
+//! ẍ    = temp − m_p·l·θ̈·cos θ / M
+//! ```
+//!
+//! and one explicit Euler step of τ = 0.02 s: x ← x + τẋ, ẋ ← ẋ + τẍ, θ ← θ + τθ̇,
+//! θ̇ ← θ̇ + τθ̈ (each from the old values). Every step gives reward 1, the last one
+//! included; the episode terminates when |x| > 2.4 or |θ| > 12° and is truncated after
+//! `max_episode_steps` (500) steps. Episodes start from s ~ U[−0.05, 0.05)⁴. The
+//! observation is s as f32, `[4]`.
+
+use crate::registry::{self, EnvEntry};
+use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The registered name.
+pub const NAME: &str = "cartpole";
+
+const GRAVITY: f64 = 9.8;
+const MASS_CART: f64 = 1.0;
+const MASS_POLE: f64 = 0.1;
+const TOTAL_MASS: f64 = MASS_POLE + MASS_CART;
+/// Half the pole's length.
+const HALF_LENGTH: f64 = 0.5;
+const POLE_MASS_LENGTH: f64 = MASS_POLE * HALF_LENGTH;
+const FORCE_MAG: f64 = 10.0;
+/// Seconds between state updates.
+const TAU: f64 = 0.02;
+/// 12°, written as Gymnasium computes it.
+pub const THETA_THRESHOLD: f64 = 12.0 * 2.0 * std::f64::consts::PI / 360.0;
+pub const X_THRESHOLD: f64 = 2.4;
+/// Bound of the uniform initial state.
+const INITIAL_BOUND: f64 = 0.05;
+
+/// The `[env]` options of `cartpole`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CartPoleOptions {
+    /// Steps after which an episode is truncated (500 in `CartPole-v1`; at least 1).
+    pub max_episode_steps: u64,
+}
+
+impl Default for CartPoleOptions {
+    fn default() -> Self {
+        CartPoleOptions { max_episode_steps: 500 }
+    }
+}
+
+/// The observation shape and the two actions.
+pub fn spec() -> EnvSpec {
+    EnvSpec { name: NAME.into(), obs_shape: vec![4], num_actions: 2, num_states: None }
+}
+
+/// One cart with its pole.
+#[derive(Debug, Clone)]
+pub struct CartPole {
+    /// (x, ẋ, θ, θ̇).
+    state: [f64; 4],
+    rng: ChaCha8Rng,
+}
+
+impl CartPole {
+    pub fn new(seed: u64) -> Self {
+        CartPole { state: [0.0; 4], rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    /// (x, ẋ, θ, θ̇).
+    pub fn state(&self) -> [f64; 4] {
+        self.state
+    }
+
+    /// Puts the cart in `state` (x, ẋ, θ, θ̇) and writes its observation, e.g. to replay an
+    /// episode recorded elsewhere from its initial state.
+    pub fn set_state(&mut self, state: [f64; 4], obs: &mut [f32]) {
+        self.state = state;
+        self.write_obs(obs);
+    }
+
+    fn write_obs(&self, obs: &mut [f32]) {
+        for (o, s) in obs.iter_mut().zip(self.state) {
+            *o = s as f32;
+        }
+    }
+}
+
+impl Env for CartPole {
+    fn reset(&mut self, obs: &mut [f32]) {
+        self.state = std::array::from_fn(|_| self.rng.gen_range(-INITIAL_BOUND..INITIAL_BOUND));
+        self.write_obs(obs);
+    }
+
+    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+        let [x, x_dot, theta, theta_dot] = self.state;
+        let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
+        let (sin, cos) = theta.sin_cos();
+        // The operations in Gymnasium's order, so that states agree to the last bits.
+        let temp = (force + POLE_MASS_LENGTH * theta_dot.powi(2) * sin) / TOTAL_MASS;
+        let theta_acc =
+            (GRAVITY * sin - cos * temp) / (HALF_LENGTH * (4.0 / 3.0 - MASS_POLE * cos.powi(2) / TOTAL_MASS));
+        let x_acc = temp - POLE_MASS_LENGTH * theta_acc * cos / TOTAL_MASS;
+        self.state = [x + TAU * x_dot, x_dot + TAU * x_acc, theta + TAU * theta_dot, theta_dot + TAU * theta_acc];
+        self.write_obs(obs);
+        let [x, _, theta, _] = self.state;
+        let terminated =
+            !(-X_THRESHOLD..=X_THRESHOLD).contains(&x) || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
+        Transition { reward: 1.0, terminated, truncated: false }
+    }
+}
+
+/// B carts from the `[env]` options; cart i is seeded with [`env_seed`]`(seed, i)`.
+pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Vectorized<CartPole>, EnvError> {
+    let opts: CartPoleOptions = registry::options(NAME, options)?;
+    if opts.max_episode_steps == 0 {
+        return Err(EnvError::Config { env: NAME.into(), message: "`max_episode_steps` must be at least 1".into() });
+    }
+    let envs = (0..num_envs).map(|i| CartPole::new(env_seed(seed, i))).collect();
+    Vectorized::new(spec(), envs, Some(opts.max_episode_steps))
+}
+
+fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
+    Ok(Box::new(vectorized(num_envs, seed, options)?))
+}
+
+inventory::submit! {
+    EnvEntry {
+        name: NAME,
+        description: "Gymnasium CartPole-v1: keep the pole upright, +1 per step, 500 steps at most",
+        make,
+    }
+}
