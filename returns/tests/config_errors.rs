@@ -74,6 +74,8 @@ fn learnable_without_a_meta_objective_and_a_learnable_reference_are_errors() {
          [meta.objective]\ntype = \"lambda_return\"\ngamma = { value = 0.9, learnable = true }\n",
     );
     assert!(err.contains("reference value") && err.contains("cannot be learnable"), "{err}");
+    let err = error("[return]\ntype = \"lambda_return\"\n[meta.objective]\ntype = \"lambda_return\"\ngamma = 1.5\n");
+    assert!(err.starts_with(&line_of_body(5)) && err.contains("[0, 1]"), "{err}");
     let err = error("[return]\ntype = \"lambda_return\"\n[meta.objective]\ntype = \"q_lambda\"\n");
     assert!(err.contains("unknown return plugin `q_lambda`") && err.contains("lambda_return"), "{err}");
 }

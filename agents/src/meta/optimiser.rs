@@ -146,6 +146,11 @@ impl MetaOptimiser {
         let mut x = pipeline.params();
         let step = self.adam.prepare(grad);
         self.adam.commit(step, &mut x);
+        let names = pipeline.learnt_names();
+        if let Some(i) = x.iter().position(|x| !x.is_finite()) {
+            let quantity = format!("{} (its unconstrained number x)", names[i]);
+            return Err(Divergence { quantity, detail: format!("x = {} after the meta-update", x[i]) }.into());
+        }
         pipeline.set_params(&x)?;
         for (name, v) in pipeline.meta_values() {
             if !v.is_finite() {

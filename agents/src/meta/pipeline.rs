@@ -10,7 +10,7 @@
 use anyhow::{bail, Context, Result};
 use mgrl_core::config::{Experiment, PluginConfig};
 use mgrl_core::{
-    Batch, InputTangents, MetaKind, MetaSource, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
+    Batch, InputTangents, MetaKind, MetaParamSpec, MetaSource, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
     TargetCotangents, Targets,
 };
 
@@ -150,25 +150,37 @@ impl ReturnPipeline {
         Ok(())
     }
 
-    /// Every meta-parameter's current value, named `name` or `name[s]` per state; a name
-    /// used by two stages is prefixed with its plugin's position (`clip.threshold`).
-    pub fn meta_values(&self) -> Vec<(String, f64)> {
-        let mut out = Vec::new();
+    /// Every declared meta-parameter with its source: the transforms', then the return's.
+    fn named_sources(&self) -> impl Iterator<Item = (&'static MetaParamSpec, &MetaSource)> {
         let stages = self
             .transforms
             .iter()
             .map(|t| (t.plugin.meta_params(), &t.sources))
             .chain([(self.ret.plugin.meta_params(), &self.ret.sources)]);
-        for (specs, sources) in stages {
-            for (spec, src) in specs.iter().zip(sources.iter()) {
-                match src {
-                    MetaSource::PerState { .. } => out
-                        .extend(src.values().into_iter().enumerate().map(|(s, v)| (format!("{}[{s}]", spec.name), v))),
-                    _ => out.push((spec.name.to_string(), src.values()[0])),
-                }
-            }
+        stages.flat_map(|(specs, sources)| specs.iter().zip(sources.iter()))
+    }
+
+    /// The names of a source's values: `name`, or `name[s]` per state.
+    fn entry_names(spec: &MetaParamSpec, src: &MetaSource) -> Vec<String> {
+        match src {
+            MetaSource::PerState { x, .. } => (0..x.len()).map(|s| format!("{}[{s}]", spec.name)).collect(),
+            _ => vec![spec.name.to_string()],
         }
-        out
+    }
+
+    /// Every meta-parameter's current value, named `name` or `name[s]` per state.
+    pub fn meta_values(&self) -> Vec<(String, f64)> {
+        self.named_sources()
+            .flat_map(|(spec, src)| Self::entry_names(spec, src).into_iter().zip(src.values()))
+            .collect()
+    }
+
+    /// The name of every learnt number, in the order of [`Self::params`].
+    pub fn learnt_names(&self) -> Vec<String> {
+        self.named_sources()
+            .filter(|(_, src)| src.num_params() > 0)
+            .flat_map(|(spec, src)| Self::entry_names(spec, src))
+            .collect()
     }
 
     /// The per-state values of meta-parameter `name` of the return, if it is a table.
