@@ -20,6 +20,7 @@
 //! observation is s as f32, `[4]`.
 
 use crate::registry::{self, EnvEntry};
+use crate::render::{colour, Canvas, ObsPicture};
 use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -138,4 +139,52 @@ inventory::submit! {
         description: "Gymnasium CartPole-v1: keep the pole upright, +1 per step, 500 steps at most",
         make,
     }
+}
+
+/// The scene of an observation (x, ẋ, θ, θ̇), after Gymnasium's drawing: the track with the
+/// ±2.4 limits marked, the cart at x and the pole leaning by θ (positive to the right).
+fn draw(obs: &[f32]) -> Canvas {
+    const WIDTH: usize = 480;
+    const HEIGHT: usize = 200;
+    // Pixels per metre: the track from −3 m to 3 m fills the width.
+    const SCALE: f64 = WIDTH as f64 / 6.0;
+    const TRACK_Y: f64 = 150.0;
+    let (cart_w, cart_h, pole_w) = (40.0, 24.0, 8.0);
+    let pole_len = 2.0 * HALF_LENGTH * SCALE;
+    let mut canvas = Canvas::new(WIDTH, HEIGHT, colour::BACKGROUND);
+    let to_px = |x: f64| WIDTH as f64 / 2.0 + x * SCALE;
+    canvas.fill_rect(0, TRACK_Y as usize, WIDTH, TRACK_Y as usize + 1, colour::TRACK);
+    for limit in [-X_THRESHOLD, X_THRESHOLD] {
+        let x = to_px(limit) as usize;
+        canvas.fill_rect(x, TRACK_Y as usize - 30, x + 1, TRACK_Y as usize + 10, colour::LIMIT);
+    }
+    let (x, theta) = (f64::from(obs[0]), f64::from(obs[2]));
+    if !(x.is_finite() && theta.is_finite()) {
+        return canvas;
+    }
+    let cx = to_px(x);
+    canvas.fill_convex(
+        &[
+            (cx - cart_w / 2.0, TRACK_Y - cart_h / 2.0),
+            (cx + cart_w / 2.0, TRACK_Y - cart_h / 2.0),
+            (cx + cart_w / 2.0, TRACK_Y + cart_h / 2.0),
+            (cx - cart_w / 2.0, TRACK_Y + cart_h / 2.0),
+        ],
+        colour::CART,
+    );
+    // The pole from the axle, a quarter of the cart's height above its centre; y grows down.
+    let axle_y = TRACK_Y - cart_h / 4.0;
+    let (along, across) = ((theta.sin(), -theta.cos()), (theta.cos(), theta.sin()));
+    let corner = |a: f64, c: f64| (cx + a * along.0 + c * across.0, axle_y + a * along.1 + c * across.1);
+    let half = pole_w / 2.0;
+    canvas.fill_convex(
+        &[corner(-half, -half), corner(pole_len - half, -half), corner(pole_len - half, half), corner(-half, half)],
+        colour::POLE,
+    );
+    canvas.fill_circle(cx, axle_y, pole_w / 2.0, colour::AXLE);
+    canvas
+}
+
+inventory::submit! {
+    ObsPicture { env: NAME, draw, delay_cs: 4 }
 }

@@ -8,7 +8,9 @@ pub mod catch;
 pub mod env;
 pub mod error;
 pub mod mrp;
+pub mod play;
 pub mod registry;
+pub mod render;
 pub mod vec_env;
 pub mod vectorized;
 

@@ -8,7 +8,7 @@
 //!
 //! and a TOML experiment names it: `[env] name = "catch"`, with its options beside.
 
-use crate::{EnvError, VecEnv};
+use crate::{EnvError, EnvSpec, VecEnv};
 use serde::de::DeserializeOwned;
 
 /// Builds B environments from a seed and the `[env]` options (without `name`).
@@ -32,13 +32,26 @@ pub fn list() -> Vec<&'static EnvEntry> {
     all
 }
 
+impl EnvEntry {
+    /// What the environment looks like with its default options: observation shape, number
+    /// of actions and of states (one copy is built; `mgrl envs` lists them).
+    pub fn default_spec(&self) -> Result<EnvSpec, EnvError> {
+        Ok((self.make)(1, 0, &toml::Table::new())?.spec().clone())
+    }
+}
+
+/// The entry registered as `name`, or an error that lists the known names.
+pub fn find(name: &str) -> Result<&'static EnvEntry, EnvError> {
+    let all = list();
+    all.iter().find(|e| e.name == name).copied().ok_or_else(|| EnvError::UnknownEnv {
+        name: name.into(),
+        known: all.iter().map(|e| e.name.to_string()).collect(),
+    })
+}
+
 /// B environments called `name`, or an error that lists the known names.
 pub fn make(name: &str, num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
-    let entry = list().into_iter().find(|e| e.name == name).ok_or_else(|| EnvError::UnknownEnv {
-        name: name.into(),
-        known: list().iter().map(|e| e.name.to_string()).collect(),
-    })?;
-    (entry.make)(num_envs, seed, options)
+    (find(name)?.make)(num_envs, seed, options)
 }
 
 /// Deserializes an environment's options; the error names the environment.
