@@ -44,6 +44,10 @@ pub const X_THRESHOLD: f64 = 2.4;
 /// Bound of the uniform initial state.
 const INITIAL_BOUND: f64 = 0.05;
 
+/// A step takes 21–35 ns, so a thread is worth starting (60–85 µs) for 8192 carts or more
+/// (BENCHMARKS.md).
+const MIN_ENVS_PER_THREAD: usize = 8192;
+
 /// The `[env]` options of `cartpole`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -126,7 +130,7 @@ pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<V
         return Err(EnvError::Config { env: NAME.into(), message: "`max_episode_steps` must be at least 1".into() });
     }
     let envs = (0..num_envs).map(|i| CartPole::new(env_seed(seed, i))).collect();
-    Vectorized::new(spec(), envs, Some(opts.max_episode_steps))
+    Ok(Vectorized::new(spec(), envs, Some(opts.max_episode_steps))?.with_min_envs_per_thread(MIN_ENVS_PER_THREAD))
 }
 
 fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {

@@ -26,6 +26,10 @@ pub const NAME: &str = "catch";
 /// beyond the benchmark's 10 × 5).
 const MAX_SIDE: usize = 256;
 
+/// A step takes 11–25 ns, so a thread is worth starting (60–85 µs) for 16384 boards or more
+/// (BENCHMARKS.md).
+const MIN_ENVS_PER_THREAD: usize = 16384;
+
 /// The `[env]` options of `catch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -129,7 +133,7 @@ pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<V
     let opts: CatchOptions = registry::options(NAME, options)?;
     opts.validate()?;
     let envs = (0..num_envs).map(|i| Catch::new(opts, env_seed(seed, i))).collect();
-    Vectorized::new(opts.spec(), envs, None)
+    Ok(Vectorized::new(opts.spec(), envs, None)?.with_min_envs_per_thread(MIN_ENVS_PER_THREAD))
 }
 
 fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {

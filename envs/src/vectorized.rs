@@ -3,8 +3,11 @@
 
 use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
 
-/// Batches smaller than this are stepped on the calling thread: spawning costs more.
-const MIN_ENVS_PER_THREAD: usize = 64;
+/// By default a thread is started for every this many environments at most. Starting a
+/// thread costs 60–85 µs on the machines of BENCHMARKS.md, so a share of 1024 environments
+/// pays for its thread when one step takes 300 ns or more (see
+/// [`Vectorized::with_min_envs_per_thread`]).
+const MIN_ENVS_PER_THREAD: usize = 1024;
 
 /// A per-environment seed derived from the experiment's seed (splitmix64 of seed + index),
 /// so that environments are independent and the same seed gives the same episodes.
@@ -23,6 +26,7 @@ pub struct Vectorized<E: Env> {
     episode_steps: Vec<u64>,
     max_episode_steps: Option<u64>,
     threads: usize,
+    min_envs_per_thread: usize,
 }
 
 impl<E: Env> Vectorized<E> {
@@ -35,12 +39,27 @@ impl<E: Env> Vectorized<E> {
             });
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Ok(Vectorized { episode_steps: vec![0; envs.len()], spec, envs, max_episode_steps, threads })
+        Ok(Vectorized {
+            episode_steps: vec![0; envs.len()],
+            spec,
+            envs,
+            max_episode_steps,
+            threads,
+            min_envs_per_thread: MIN_ENVS_PER_THREAD,
+        })
     }
 
     /// Steps on at most `threads` threads (1: the calling thread only).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
+        self
+    }
+
+    /// Gives each thread at least `n` environments (default 1024), so that a batch is split
+    /// only where a thread's share of the work outweighs starting it (tens of microseconds):
+    /// environments that step in tens of nanoseconds need ten thousand each.
+    pub fn with_min_envs_per_thread(mut self, n: usize) -> Self {
+        self.min_envs_per_thread = n.max(1);
         self
     }
 
@@ -124,10 +143,10 @@ impl<E: Env> VecEnv for Vectorized<E> {
         self.check("terminated buffer", out.terminated.len(), b)?;
         self.check("truncated buffer", out.truncated.len(), b)?;
 
-        let threads = self.threads.min(b / MIN_ENVS_PER_THREAD).max(1);
+        let threads = self.threads.min(b / self.min_envs_per_thread).max(1);
         let per = b.div_ceil(threads);
         let max = self.max_episode_steps;
-        let chunks =
+        let mut chunks =
             self.envs
                 .chunks_mut(per)
                 .zip(self.episode_steps.chunks_mut(per))
@@ -137,15 +156,18 @@ impl<E: Env> VecEnv for Vectorized<E> {
                 .map(|((((envs, episode_steps), actions), (obs, final_obs)), ((rewards, terminated), truncated))| {
                     Chunk { envs, episode_steps, actions, obs, final_obs, rewards, terminated, truncated }
                 });
+        let Some(first) = chunks.next() else { return Ok(()) };
         if threads == 1 {
-            chunks.for_each(|c| c.step(len, max));
-        } else {
-            std::thread::scope(|s| {
-                for c in chunks {
-                    s.spawn(move || c.step(len, max));
-                }
-            });
+            first.step(len, max);
+            return Ok(());
         }
+        // The calling thread steps the first chunk while the others run on threads of their own.
+        std::thread::scope(|s| {
+            for c in chunks {
+                s.spawn(move || c.step(len, max));
+            }
+            first.step(len, max);
+        });
         Ok(())
     }
 

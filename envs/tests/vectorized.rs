@@ -131,10 +131,12 @@ fn a_time_limit_truncates_and_a_terminal_state_takes_precedence() {
 
 #[test]
 fn results_do_not_depend_on_the_number_of_threads() {
+    // 1000 environments in shares of at least 10: every thread count below is used in full,
+    // with uneven last shares.
     let b = 1000;
     let one = rollout(&mut countdown(b, 9, Some(4)).with_threads(1), 25);
-    for threads in [2, 3, 7] {
-        let many = rollout(&mut countdown(b, 9, Some(4)).with_threads(threads), 25);
+    for threads in [2, 3, 7, 64] {
+        let many = rollout(&mut countdown(b, 9, Some(4)).with_threads(threads).with_min_envs_per_thread(10), 25);
         assert!(one.iter().zip(&many).all(|(a, b)| same(a, b)), "{threads} threads differ from one");
     }
 }
