@@ -15,8 +15,9 @@ pub enum MetaSource {
     Fixed(f64),
     /// ηₜ = squash(x) at every step; one learnt number.
     Scalar { x: f64, squash: Squash },
-    /// ηₜ = squash(x[sₜ]) where sₜ is the index of the state at step t; one learnt number per
-    /// state (the state-dependent γ(s) and λ(s) of the paper's Figure 1).
+    /// ηₜ = squash(x[sₜ]) where sₜ is the index of the state that step t refers to (the
+    /// agents here use the state the transition arrives in); one learnt number per state (the
+    /// state-dependent γ(s) and λ(s) of the paper's Figure 1).
     PerState { x: Vec<f64>, squash: Squash },
 }
 

@@ -44,13 +44,16 @@ fn chain_visits_states_in_order_and_resets_automatically() {
 }
 
 #[test]
-fn fig1a_negates_the_previous_reward() {
+fn fig1a_negates_the_previous_reward_over_nine_steps() {
     let mut env = chain("mrp/fig1a-lambda", 1, 3);
-    let (rewards, _, _) = run_episode(env.as_mut());
-    for pair in rewards.chunks(2) {
+    let (rewards, _, states) = run_episode(env.as_mut());
+    assert_eq!(states, (0..9).collect::<Vec<_>>());
+    // Pairs (r, −r), and the ninth reward random.
+    for pair in rewards[..8].chunks(2) {
         assert_eq!(pair[1], -pair[0]);
         assert_ne!(pair[0], 0.0);
     }
+    assert_ne!(rewards[8], 0.0);
 }
 
 #[test]

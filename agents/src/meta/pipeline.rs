@@ -23,7 +23,9 @@ pub struct Trajectory {
     pub values: Vec<f64>,
     pub next_values: Vec<f64>,
     pub log_rhos: Vec<f64>,
-    /// The index of state xₜ, for per-state meta-parameters.
+    /// The index of the state xₜ₊₁ that transition t arrives in, for per-state
+    /// meta-parameters: γₜ = γ(xₜ₊₁) and λₜ = λ(xₜ₊₁), as γ(Sₜ₊₁) and λ(Sₜ₊₁) of Sutton &
+    /// Barto (2018, §12.8) in rlax's time convention.
     pub states: Option<Vec<usize>>,
 }
 

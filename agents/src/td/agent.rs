@@ -153,10 +153,6 @@ impl TdAgent {
         let mut state_buf = vec![0; b];
         let mut actions = vec![0; b];
         for _ in 0..t_len {
-            if let Some(states) = &mut u.states {
-                self.env.state_indices(&mut state_buf)?;
-                states.extend_from_slice(&state_buf);
-            }
             u.features.data.extend(self.obs.iter().map(|&x| x as f64));
             for a in actions.iter_mut() {
                 *a = self.rng.gen_range(0..spec.num_actions);
@@ -179,6 +175,12 @@ impl TdAgent {
                 }
             }
             self.obs.copy_from_slice(&self.buffers.obs);
+            // The state each transition arrives in (after a reset, the next episode's first
+            // state: its γₜ·dₜ is 0 and its λₜ unused, so any index serves).
+            if let Some(states) = &mut u.states {
+                self.env.state_indices(&mut state_buf)?;
+                states.extend_from_slice(&state_buf);
+            }
         }
         self.unrolls += 1;
         Ok(u)

@@ -1,5 +1,12 @@
-//! Markov reward processes of the paper's illustrative examples (Xu et al. 2018, §3,
+//! Markov reward processes of the paper's illustrative examples (Xu et al. 2018, §2.3,
 //! Figure 1), registered as `mrp/fig1a-lambda` and `mrp/fig1b-gamma`.
+//!
+//! The paper: "a 10-step Markov reward process that alternates between 'signal' and 'noise'
+//! transitions" — +0.1 on leaving the signal states, N(0, 1) on leaving the noise states —
+//! for the state-dependent discount γ(s); and "a 9-step MRP that alternates between random
+//! rewards and the negation of whatever reward was received on the previous step" for the
+//! state-dependent λ(s). Meta-parameters are indexed by the state a transition arrives in,
+//! γ(Sₜ₊₁) and λ(Sₜ₊₁) in Sutton & Barto's notation.
 
 mod chain;
 
@@ -12,13 +19,8 @@ use crate::{env_seed, EnvError, EnvSpec, VecEnv, Vectorized};
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChainOptions {
-    /// Number of states in the chain.
-    #[serde(default = "ten")]
-    states: usize,
-}
-
-fn ten() -> usize {
-    10
+    /// Number of states (transitions per episode); the paper's chain when absent.
+    states: Option<usize>,
 }
 
 fn chain_env(
@@ -26,26 +28,24 @@ fn chain_env(
     num_envs: usize,
     seed: u64,
     options: &toml::Table,
-    reward: fn(usize) -> StateReward,
+    (default_states, reward): (usize, fn(usize) -> StateReward),
 ) -> Result<Box<dyn VecEnv>, EnvError> {
     let opts: ChainOptions = registry::options(name, options)?;
-    if opts.states < 2 {
-        return Err(EnvError::Config {
-            env: name.into(),
-            message: format!("`states` = {} must be at least 2", opts.states),
-        });
+    let states = opts.states.unwrap_or(default_states);
+    if states < 2 {
+        return Err(EnvError::Config { env: name.into(), message: format!("`states` = {states} must be at least 2") });
     }
-    let rewards: Vec<StateReward> = (0..opts.states).map(reward).collect();
-    let spec =
-        EnvSpec { name: name.into(), obs_shape: vec![opts.states], num_actions: 1, num_states: Some(opts.states) };
+    let rewards: Vec<StateReward> = (0..states).map(reward).collect();
+    let spec = EnvSpec { name: name.into(), obs_shape: vec![states], num_actions: 1, num_states: Some(states) };
     let envs = (0..num_envs).map(|i| ChainMrp::new(rewards.clone(), env_seed(seed, i))).collect();
     Ok(Box::new(Vectorized::new(spec, envs, None)?))
 }
 
-/// Figure 1(a), state-dependent λ(s): a zero-mean Gaussian reward N(0, 1) on leaving each
-/// even state, and its negation on leaving the odd state after it, so that the return from
-/// an even state cancels exactly when it looks one step further (λ high), while
-/// bootstrapping there (λ low) keeps the noise.
+/// Figure 1(a), state-dependent λ(s), 9 states: a reward N(0, 1) on leaving each even
+/// state and its negation on leaving the odd state after it (the last reward is random).
+/// The value of an even state is exactly 0 and well known, so bootstrapping there (low λ)
+/// is best; an odd state's value is −r, which the state does not show, so looking past it
+/// (high λ) avoids its noise.
 fn fig1a_reward(s: usize) -> StateReward {
     if s.is_multiple_of(2) {
         StateReward::Gaussian { mean: 0.0, std: 1.0 }
@@ -54,8 +54,9 @@ fn fig1a_reward(s: usize) -> StateReward {
     }
 }
 
-/// Figure 1(b), state-dependent γ(s): reward N(0, 1) on leaving even states (noise) and
-/// +0.1 on leaving odd states (signal).
+/// Figure 1(b), state-dependent γ(s), 10 states: reward N(0, 1) on leaving even states
+/// (noise) and +0.1 on leaving odd states (signal); γ should end low on arriving in noise
+/// states, cutting their noise off the returns, and high in signal states.
 fn fig1b_reward(s: usize) -> StateReward {
     if s.is_multiple_of(2) {
         StateReward::Gaussian { mean: 0.0, std: 1.0 }
@@ -65,17 +66,17 @@ fn fig1b_reward(s: usize) -> StateReward {
 }
 
 fn make_fig1a(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
-    chain_env("mrp/fig1a-lambda", num_envs, seed, options, fig1a_reward)
+    chain_env("mrp/fig1a-lambda", num_envs, seed, options, (9, fig1a_reward))
 }
 
 fn make_fig1b(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
-    chain_env("mrp/fig1b-gamma", num_envs, seed, options, fig1b_reward)
+    chain_env("mrp/fig1b-gamma", num_envs, seed, options, (10, fig1b_reward))
 }
 
 inventory::submit! {
     EnvEntry {
         name: "mrp/fig1a-lambda",
-        description: "chain MRP of Xu et al. 2018 Fig. 1(a): N(0,1) reward then its negation (state-dependent λ)",
+        description: "9-step chain of Xu et al. 2018 Fig. 1(a): N(0,1) reward then its negation (state-dependent λ)",
         make: make_fig1a,
     }
 }
@@ -83,7 +84,7 @@ inventory::submit! {
 inventory::submit! {
     EnvEntry {
         name: "mrp/fig1b-gamma",
-        description: "chain MRP of Xu et al. 2018 Fig. 1(b): N(0,1) noise in even states, +0.1 in odd (state-dependent γ)",
+        description: "10-step chain of Xu et al. 2018 Fig. 1(b): N(0,1) noise in even states, +0.1 in odd (state-dependent γ)",
         make: make_fig1b,
     }
 }

@@ -15,12 +15,14 @@ fn retrace_lambda_is_learnt_from_a_toml_experiment() {
     assert_eq!(exp.ret.entry.name, "retrace");
     let mut agent = TdAgent::new(&exp).unwrap();
     let start = agent.pipeline().per_state_values("lambda").unwrap();
-    for _ in 0..10_000 {
+    for _ in 0..exp.run.updates {
         agent.update().unwrap();
     }
     let end = agent.pipeline().per_state_values("lambda").unwrap();
     let moved = start.iter().zip(&end).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     assert!(moved > 0.1, "λ(s) barely moved: {start:.3?} → {end:.3?}");
-    // As for the built-in λ-return on this chain (Figure 1(a)), λ rises in the even states.
-    assert!((0..9).step_by(2).all(|s| end[s] > 0.6), "{end:.2?}");
+    // As for the built-in λ-return on this chain (Figure 1(a)), λ ends higher in the noisy
+    // odd states than in the even ones, whose value is known.
+    let mean = |states: [usize; 4]| states.iter().map(|&s| end[s]).sum::<f64>() / 4.0;
+    assert!(mean([1, 3, 5, 7]) > mean([2, 4, 6, 8]) + 0.1, "{end:.2?}");
 }
