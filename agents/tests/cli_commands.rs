@@ -27,7 +27,7 @@ fn assert_user_error(out: &Output) -> String {
 #[test]
 fn every_subcommand_help_carries_an_example() {
     let tmp = tempfile::tempdir().unwrap();
-    for sub in ["plugins", "check", "run", "plot", "report"] {
+    for sub in ["plugins", "check", "run", "envs", "play", "plot", "report"] {
         let out = mgrl(&[sub, "--help"], tmp.path());
         let help = text(&out.stdout);
         assert!(out.status.success(), "{sub}: {}", text(&out.stderr));
@@ -149,7 +149,7 @@ fn plot_of_a_folder_without_runs_is_an_error() {
 fn a_usage_error_exits_1_and_says_what_is_allowed() {
     let tmp = tempfile::tempdir().unwrap();
     let err = assert_user_error(&mgrl(&["report", "--last", "0", "runs"], tmp.path()));
-    assert!(err.contains("`0` is not a whole number of rows of at least 1"), "{err}");
+    assert!(err.contains("`0` is not a whole number of at least 1"), "{err}");
     let err = assert_user_error(&mgrl(&["run"], tmp.path()));
     assert!(err.contains("<CONFIG>"), "{err}");
 }

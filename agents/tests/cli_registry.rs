@@ -99,3 +99,16 @@ fn check_points_at_a_bad_environment_option() {
     let err = error_of(&mgrl(&["check", "o.toml"], tmp.path()));
     assert!(err.starts_with("error: o.toml:4:1: ") && err.contains("statse"), "{err}");
 }
+
+#[test]
+fn play_records_an_episode_as_a_gif_and_names_known_environments_for_an_unknown_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = stdout_of(&mgrl(&["play", "mrp/fig1b-gamma", "--option", "states=4", "--out", "chain.gif"], tmp.path()));
+    assert_eq!(text.trim(), format!("chain.gif: 4 steps (ended), return {}", text.rsplit(' ').next().unwrap().trim()));
+    let gif = std::fs::read(tmp.path().join("chain.gif")).unwrap();
+    assert!(gif.starts_with(b"GIF89a"), "not a GIF");
+    let err = error_of(&mgrl(&["play", "mrp/fig7", "--out", "x.gif"], tmp.path()));
+    assert!(err.contains("unknown environment `mrp/fig7`") && err.contains("mrp/fig1b-gamma"), "{err}");
+    let err = error_of(&mgrl(&["play", "mrp/fig1b-gamma", "--option", "states=1", "--out", "x.gif"], tmp.path()));
+    assert!(err.contains("`states` = 1 must be at least 2"), "{err}");
+}

@@ -21,9 +21,8 @@ pub fn run(_args: Args, out: &mut dyn Write) -> Result<Exit> {
     }
     let rows: Vec<[String; 5]> = entries
         .iter()
-        .map(|e| match (e.make)(1, 0, &toml::Table::new()) {
-            Ok(env) => {
-                let spec = env.spec();
+        .map(|e| match e.default_spec() {
+            Ok(spec) => {
                 let states = spec.num_states.map_or("-".into(), |n| n.to_string());
                 [
                     e.name.into(),

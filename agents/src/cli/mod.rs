@@ -3,6 +3,7 @@
 
 mod check;
 mod envs;
+mod play;
 mod plot;
 mod plugins;
 mod report;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 #[command(
     name = "mgrl",
     version,
-    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,6 +31,7 @@ enum Command {
     Check(check::Args),
     Run(run::Args),
     Envs(envs::Args),
+    Play(play::Args),
     Plot(plot::Args),
     Report(report::Args),
 }
@@ -53,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a, &mut out),
         Command::Run(a) => run::run(a, &mut out),
         Command::Envs(a) => envs::run(a, &mut out),
+        Command::Play(a) => play::run(a, &mut out),
         Command::Plot(a) => plot::run(a, &mut out),
         Command::Report(a) => report::run(a, &mut out),
     };
@@ -83,4 +86,12 @@ pub fn render_error(e: &anyhow::Error) -> String {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// A count of at least 1 (`--last`, `--max-steps`).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
 }

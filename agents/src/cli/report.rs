@@ -1,6 +1,6 @@
 //! `mgrl report`: final scores with confidence intervals.
 
-use super::Exit;
+use super::{at_least_one, Exit};
 use crate::plot::report::{csv, group_scores, markdown};
 use crate::plot::runs::load_runs;
 use anyhow::{Context, Result};
@@ -40,11 +40,4 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     }
     write!(out, "{md}")?;
     Ok(0)
-}
-
-fn at_least_one(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number of rows of at least 1")),
-    }
 }
