@@ -1,7 +1,7 @@
 //! `mgrl play`: one episode of an environment as an animated GIF.
 
 use super::{at_least_one, Exit};
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -62,6 +62,6 @@ mod tests {
         assert_eq!(env_option("states=5"), Ok(("states".into(), toml::Value::Integer(5))));
         assert_eq!(env_option("noise = 0.5"), Ok(("noise".into(), toml::Value::Float(0.5))));
         assert_eq!(env_option("mode=hard"), Ok(("mode".into(), toml::Value::String("hard".into()))));
-        assert!(env_option("states").map_err(|e| anyhow!(e)).unwrap_err().to_string().contains("KEY=VALUE"));
+        assert!(env_option("states").unwrap_err().contains("KEY=VALUE"));
     }
 }
