@@ -44,7 +44,7 @@ pub const X_THRESHOLD: f64 = 2.4;
 /// Bound of the uniform initial state.
 const INITIAL_BOUND: f64 = 0.05;
 
-/// A step takes 21–35 ns, so a thread is worth starting (60–85 µs) for 8192 carts or more
+/// A step takes 21–50 ns, so a thread is worth starting (60–140 µs) for 8192 carts or more
 /// (BENCHMARKS.md).
 const MIN_ENVS_PER_THREAD: usize = 8192;
 

@@ -26,7 +26,7 @@ pub const NAME: &str = "catch";
 /// beyond the benchmark's 10 × 5).
 const MAX_SIDE: usize = 256;
 
-/// A step takes 11–25 ns, so a thread is worth starting (60–85 µs) for 16384 boards or more
+/// A step takes 11–30 ns, so a thread is worth starting (60–140 µs) for 16384 boards or more
 /// (BENCHMARKS.md).
 const MIN_ENVS_PER_THREAD: usize = 16384;
 

@@ -4,8 +4,8 @@
 use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
 
 /// By default a thread is started for every this many environments at most. Starting a
-/// thread costs 60–85 µs on the machines of BENCHMARKS.md, so a share of 1024 environments
-/// pays for its thread when one step takes 300 ns or more (see
+/// thread costs 60–140 µs on the machines of BENCHMARKS.md, so a share of 1024 environments
+/// pays for its thread when one step takes some 300 ns or more (see
 /// [`Vectorized::with_min_envs_per_thread`]).
 const MIN_ENVS_PER_THREAD: usize = 1024;
 
