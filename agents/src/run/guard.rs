@@ -46,12 +46,13 @@ fn install_hook() {
     });
 }
 
-/// Runs `f`; a panic becomes `Err` with the panic's message and source location.
+/// Runs `f`; a panic becomes `Err` with the panic's message and source location. Guards
+/// nest: an agent may guard its environment inside the run loop's guard of the agent.
 pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     install_hook();
-    CAPTURED.with(|c| *c.borrow_mut() = Some(None));
+    let outer = CAPTURED.with(|c| c.borrow_mut().replace(None));
     let outcome = catch_unwind(AssertUnwindSafe(f));
-    let message = CAPTURED.with(|c| c.borrow_mut().take()).flatten();
+    let message = CAPTURED.with(|c| std::mem::replace(&mut *c.borrow_mut(), outer)).flatten();
     outcome.map_err(|_| message.unwrap_or_else(|| "(a panic on another thread)".into()))
 }
 

@@ -13,12 +13,13 @@
 use crate::learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};
 use crate::meta::{HeadModel, Heads, InnerStep, MetaOptimiser, ReturnPipeline, TargetLoss, Trajectory};
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerState};
+use crate::run::guard::catch_panic;
 use crate::td::{Features, LinearValue};
 use anyhow::{bail, ensure, Context, Result};
 use dfdx::tensor::Cpu;
 use mgrl_core::config::Experiment;
 use mgrl_core::Batch;
-use mgrl_envs::{StepBuffers, VecEnv};
+use mgrl_envs::{EnvError, StepBuffers, VecEnv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -74,6 +75,8 @@ pub struct TdAgent {
     obs: Vec<f32>,
     buffers: StepBuffers,
     episode_returns: Vec<f64>,
+    /// Vectorised environment steps since the start; errors name the step by this index.
+    steps: u64,
     /// Unrolls collected since the start (a resumed run replays them to restore the
     /// environments exactly; the behaviour does not depend on θ).
     unrolls: u64,
@@ -127,6 +130,7 @@ impl TdAgent {
             rng: ChaCha8Rng::seed_from_u64(exp.seed ^ 0x7d_a6e7),
             obs,
             episode_returns: vec![0.0; num_envs],
+            steps: 0,
             unrolls: 0,
             pending: None,
             options,
@@ -157,12 +161,16 @@ impl TdAgent {
             for a in actions.iter_mut() {
                 *a = self.rng.gen_range(0..spec.num_actions);
             }
-            self.env.step(&actions, &mut self.buffers)?;
+            let (env, buffers, step) = (&mut self.env, &mut self.buffers, self.steps);
+            catch_panic(|| env.step(&actions, buffers)).unwrap_or_else(|message| {
+                Err(EnvError::Config { env: spec.name.clone(), message: format!("panicked at step {step}: {message}") })
+            })?;
+            self.steps += 1;
             let buf = &self.buffers;
             for e in 0..b {
                 let r = buf.rewards[e] as f64;
                 if !r.is_finite() {
-                    bail!("environment `{}` returned reward {r} (environment {e})", spec.name);
+                    bail!("environment `{}` returned reward {r} at step {step} (environment {e})", spec.name);
                 }
                 u.rewards.push(r);
                 u.discounts.push(if buf.terminated[e] { 0.0 } else { 1.0 });
