@@ -105,10 +105,8 @@ impl TdAgent {
             return Err(exp.doc.error(&["agent"], "`num_envs` and `unroll` must be at least 1").into());
         }
         options.optimizer.validate().map_err(|m| exp.doc.error(&["agent", "optimizer"], m))?;
-        let mut env_options = exp.env.options.clone();
         let num_envs = options.num_envs;
-        env_options.remove("num_envs");
-        let mut env = mgrl_envs::registry::make(&exp.env.name, num_envs, exp.seed, &env_options)
+        let mut env = mgrl_envs::registry::make(&exp.env.name, num_envs, exp.seed, &exp.env.options)
             .map_err(|e| exp.doc.error(&["env", "name"], e.to_string()))?;
         let spec = env.spec().clone();
         let dim = spec.obs_len();
