@@ -6,10 +6,12 @@
 //! animation. Frames are the first observation, then the observation after each step (the
 //! final one at the end of the episode), drawn by [`crate::render::Painter`].
 
-use crate::render::{Painter, MAX_SIDE, PALETTE};
+use crate::render::{Canvas, Painter, MAX_SIDE, PALETTE};
 use crate::{registry, EnvError, StepBuffers};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// What the recorded episode did.
@@ -55,14 +57,19 @@ pub fn play_gif(
     }
     let mut env = registry::make(name, 1, seed, options)?;
     let spec = env.spec().clone();
+    if spec.num_actions == 0 {
+        return Err(EnvError::Config { env: name.into(), message: "has no actions to choose from".into() }.into());
+    }
     let painter = Painter::for_spec(&spec)
         .ok_or_else(|| PlayError::TooLarge { env: name.into(), shape: spec.obs_shape.clone() })?;
+    let mut out = StepBuffers::new(&spec, 1);
+    env.reset(&mut out.obs)?;
+    let first = painter.draw(&out.obs);
+    let mut gif = GifWriter::create(path, first.width, first.height)?;
 
     let mut policy = ChaCha8Rng::seed_from_u64(seed);
     policy.set_stream(1);
-    let mut out = StepBuffers::new(&spec, 1);
-    env.reset(&mut out.obs)?;
-    let mut frames = vec![painter.draw(&out.obs)];
+    let mut shown = first;
     let mut stats = PlayStats { steps: 0, episode_return: 0.0, terminated: false, truncated: false };
     while stats.steps < max_steps && !(stats.terminated || stats.truncated) {
         env.step(&[policy.gen_range(0..spec.num_actions)], &mut out)?;
@@ -70,24 +77,53 @@ pub fn play_gif(
         stats.episode_return += f64::from(out.rewards[0]);
         stats.terminated = out.terminated[0];
         stats.truncated = out.truncated[0];
-        let shown = if stats.terminated || stats.truncated { &out.final_obs } else { &out.obs };
-        frames.push(painter.draw(shown));
+        let obs = if stats.terminated || stats.truncated { &out.final_obs } else { &out.obs };
+        gif.frame(std::mem::replace(&mut shown, painter.draw(obs)), painter.delay_cs)?;
+    }
+    // The last frame stays a second before the animation loops.
+    gif.frame(shown, painter.delay_cs.max(100))?;
+    gif.finish()?;
+    Ok(stats)
+}
+
+/// A looping GIF in [`PALETTE`], written frame by frame.
+struct GifWriter<'a> {
+    path: &'a Path,
+    encoder: gif::Encoder<BufWriter<File>>,
+    width: usize,
+    height: usize,
+}
+
+impl<'a> GifWriter<'a> {
+    fn create(path: &'a Path, width: usize, height: usize) -> Result<Self, PlayError> {
+        let error = |e: &dyn std::fmt::Display| PlayError::Write { path: path.to_path_buf(), message: e.to_string() };
+        let file = File::create(path).map_err(|e| error(&e))?;
+        let (w, h) = (u16::try_from(width).map_err(|e| error(&e))?, u16::try_from(height).map_err(|e| error(&e))?);
+        let mut encoder =
+            gif::Encoder::new(BufWriter::new(file), w, h, PALETTE.as_flattened()).map_err(|e| error(&e))?;
+        encoder.set_repeat(gif::Repeat::Infinite).map_err(|e| error(&e))?;
+        Ok(GifWriter { path, encoder, width, height })
     }
 
-    let write_error = |message: String| PlayError::Write { path: path.to_path_buf(), message };
-    let file = std::fs::File::create(path).map_err(|e| write_error(e.to_string()))?;
-    let (width, height) = (frames[0].width as u16, frames[0].height as u16);
-    let mut encoder = gif::Encoder::new(std::io::BufWriter::new(file), width, height, PALETTE.as_flattened())
-        .map_err(|e| write_error(e.to_string()))?;
-    encoder.set_repeat(gif::Repeat::Infinite).map_err(|e| write_error(e.to_string()))?;
-    let last = frames.len() - 1;
-    for (i, canvas) in frames.into_iter().enumerate() {
-        let mut frame = gif::Frame::from_indexed_pixels(width, height, canvas.pixels, None);
-        // The last frame stays a second before the animation loops.
-        frame.delay = if i == last { painter.delay_cs.max(100) } else { painter.delay_cs };
-        encoder.write_frame(&frame).map_err(|e| write_error(e.to_string()))?;
+    fn error(&self, message: impl ToString) -> PlayError {
+        PlayError::Write { path: self.path.to_path_buf(), message: message.to_string() }
     }
-    // Finishing writes the trailer; flushing reports the last write errors.
-    encoder.into_inner().and_then(|mut w| std::io::Write::flush(&mut w)).map_err(|e| write_error(e.to_string()))?;
-    Ok(stats)
+
+    /// One frame shown for `delay_cs` hundredths of a second; every frame has the first's size.
+    fn frame(&mut self, canvas: Canvas, delay_cs: u16) -> Result<(), PlayError> {
+        if (canvas.width, canvas.height) != (self.width, self.height) {
+            let (w, h) = (canvas.width, canvas.height);
+            return Err(self.error(format!("a picture of {w}×{h} pixels after ones of {}×{}", self.width, self.height)));
+        }
+        let mut frame = gif::Frame::from_indexed_pixels(self.width as u16, self.height as u16, canvas.pixels, None);
+        frame.delay = delay_cs;
+        self.encoder.write_frame(&frame).map_err(|e| self.error(e))
+    }
+
+    /// Writes the trailer and flushes, reporting the last write errors.
+    fn finish(self) -> Result<(), PlayError> {
+        let path = self.path;
+        let error = |e: std::io::Error| PlayError::Write { path: path.to_path_buf(), message: e.to_string() };
+        self.encoder.into_inner().map_err(error)?.flush().map_err(error)
+    }
 }
