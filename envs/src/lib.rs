@@ -7,6 +7,7 @@ pub mod cartpole;
 pub mod catch;
 pub mod env;
 pub mod error;
+pub mod minatar;
 pub mod mrp;
 pub mod play;
 pub mod registry;
