@@ -1,21 +1,24 @@
-//! The λ-return (Sutton 1988; Sutton & Barto 2018 §12.1), with per-step γ and λ.
+//! The λ-return (Sutton 1988, "Learning to predict by the methods of temporal differences";
+//! Sutton & Barto 2018 §12.1), with per-step γ and λ, as rlax's `lambda_returns`.
 //!
 //! For t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ (dₜ = 0 when the episode ends at xₜ₊₁):
 //!
 //!   Gₜ = rₜ + γₜ [ (1 − λₜ) V(xₜ₊₁) + λₜ Gₜ₊₁ ],   G_T ≡ V(x_T)  (so G_{T−1} = r + γ V(x_T)),
 //!
-//! as rlax's `lambda_returns` (rewards r for t ∈ [0, T), next values V(xₜ₊₁) for t ∈ [0, T)).
+//! from rewards rₜ, continuations dₜ, γₜ, λₜ and next values V(xₜ₊₁), all for t ∈ [0, T).
 //! λ = 0 is one-step TD, λ = 1 the Monte-Carlo return bootstrapped at the batch end.
-//! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ).
+//! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
+//! t ∈ [0, T). Log importance ratios are not read.
 
-use crate::columns::for_column_blocks;
+use crate::kernel::{overflow, row, row_mut, row_or, run_kernel, Kernel, Output};
+use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    Domain, Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn,
-    ReturnInputs, TargetCotangents, Targets,
+    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
+use std::mem::MaybeUninit;
 
 /// Declared meta-parameters, in the order of `ReturnInputs::meta`.
 const META: &[MetaParamSpec] = &[
@@ -38,67 +41,6 @@ inventory::submit! {
     }
 }
 
-/// Gₜ for the columns `cols` (the backward recursion) into `g[t]`, and Gₜ − V(xₜ) into
-/// `adv[t]` when given; false when an input is out of its domain or a target not finite.
-fn returns_block(x: &ReturnInputs, cols: Range<usize>, g: &mut [&mut [f64]], adv: Option<&mut [&mut [f64]]>) -> bool {
-    let (t_len, b, w) = (x.batch.t, x.batch.b, cols.len());
-    let mut ok = true;
-    for t in (0..t_len).rev() {
-        let s = t * b + cols.start..t * b + cols.end;
-        let (r, d, vn) = (&x.rewards[s.clone()][..w], &x.discounts[s.clone()][..w], &x.next_values[s.clone()][..w]);
-        let (gm, lm) = (&x.meta[0][s.clone()][..w], &x.meta[1][s][..w]);
-        let (done, rest) = g.split_at_mut(t + 1);
-        let next: &[f64] = if t + 1 < t_len { &rest[0][..w] } else { vn };
-        let out = &mut done[t][..w];
-        for k in 0..w {
-            out[k] = r[k] + gm[k] * d[k] * ((1.0 - lm[k]) * vn[k] + lm[k] * next[k]);
-            ok &= Domain::UNIT.contains(gm[k])
-                & Domain::UNIT.contains(lm[k])
-                & Domain::UNIT.contains(d[k])
-                & out[k].is_finite();
-        }
-    }
-    if let Some(adv) = adv {
-        for t in 0..t_len {
-            let v = &x.values[t * b + cols.start..t * b + cols.end][..w];
-            let (a, g) = (&mut adv[t][..w], &g[t][..w]);
-            for k in 0..w {
-                a[k] = g[k] - v[k];
-                ok &= a[k].is_finite();
-            }
-        }
-    }
-    ok
-}
-
-/// Gₜ and, if `advantages` is set, Gₜ − V(xₜ); an error that names the culprit when an
-/// input is bad.
-fn returns(x: &ReturnInputs, advantages: bool) -> Result<(Vec<f64>, Vec<f64>)> {
-    x.validate_shapes(META)?;
-    let n = x.batch.len();
-    let mut g = vec![0.0; n];
-    let mut adv = if advantages { vec![0.0; n] } else { Vec::new() };
-    let mut outputs = vec![&mut g[..]];
-    if advantages {
-        outputs.push(&mut adv[..]);
-    }
-    let ok = for_column_blocks(x.batch.t, x.batch.b, outputs, |cols, rows| {
-        let (g, adv) = rows.split_at_mut(1);
-        returns_block(x, cols, &mut g[0], adv.first_mut().map(|a| &mut a[..]))
-    });
-    if !ok {
-        x.validate(META)?;
-        return Err(non_finite_targets(&g));
-    }
-    Ok((g, adv))
-}
-
-/// The error for targets that overflowed although every input was valid.
-fn non_finite_targets(g: &[f64]) -> Error {
-    let index = g.iter().position(|v| !v.is_finite()).unwrap_or(0);
-    Error::NonFinite { what: "λ-return targets".into(), index, value: g[index] }
-}
-
 #[typetag::serde(name = "lambda_return")]
 impl ReturnFn for LambdaReturn {
     fn meta_params(&self) -> &'static [MetaParamSpec] {
@@ -106,87 +48,307 @@ impl ReturnFn for LambdaReturn {
     }
 
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
-        let (values, advantages) = returns(x, true)?;
+        x.validate_shapes(META)?;
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
+        check(x, ok, &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
-    /// dGₜ = drₜ + dγₜ·dₜ·[(1−λₜ)V′ + λₜG₊] + γₜ[(1−λₜ)dV′ + λₜ dG₊ + dλₜ(G₊ − V′)],
-    /// with V′ = V(xₜ₊₁) and G₊ = Gₜ₊₁ (V(x_T) at the last step).
+    /// See [`Jvp`].
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
+        x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
-        let (g, _) = returns(x, false)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let (gamma, lambda) = (x.meta[0], x.meta[1]);
-        let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
-        let mut dg = vec![0.0; x.batch.len()];
-        for_column_blocks(t_len, b, vec![&mut dg], |cols, rows| {
-            let dg = &mut rows[0];
-            for t in (0..t_len).rev() {
-                let (done, rest) = dg.split_at_mut(t + 1);
-                for (k, i) in cols.clone().map(|c| t * b + c).enumerate() {
-                    let v_next = x.next_values[i];
-                    let dv_next = at(dx.next_values, i);
-                    let (g_next, dg_next) = if t + 1 < t_len { (g[i + b], rest[0][k]) } else { (v_next, dv_next) };
-                    let discount = gamma[i] * x.discounts[i];
-                    done[t][k] = at(dx.rewards, i)
-                        + at(dx.meta(0), i) * x.discounts[i] * ((1.0 - lambda[i]) * v_next + lambda[i] * g_next)
-                        + discount
-                            * ((1.0 - lambda[i]) * dv_next
-                                + lambda[i] * dg_next
-                                + at(dx.meta(1), i) * (g_next - v_next));
-                }
-            }
-            true
-        });
-        let advantages = dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect();
-        Ok(Targets { values: dg, advantages })
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
+        check(x, ok, &[&values, &advantages])?;
+        Ok(Targets { values, advantages })
     }
 
-    /// The recursion run forwards: ḡₜ = v̄ₜ + Āₜ + γₜ₋₁λₜ₋₁ḡₜ₋₁ is the cotangent of Gₜ; then
-    /// r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−λₜ) (+ ḡγ λ at the last step), γ̄ₜ = ḡₜdₜ[(1−λₜ)V′ + λₜG₊],
-    /// λ̄ₜ = ḡₜγₜ(G₊ − V′), V̄ₜ = −Āₜ.
+    /// The value's recursion first (Gₜ for every t), then its adjoint, [`Vjp`].
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
-        dy.validate(&x.batch)?;
-        let (g, _) = returns(x, false)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let (gamma, lambda) = (x.meta[0], x.meta[1]);
-        let mut out = InputCotangents::zeros(&x.batch, META.len());
-        let [gamma_bar, lambda_bar] = &mut out.meta[..] else { unreachable!("two meta-parameters") };
-        let outputs = vec![&mut out.rewards[..], &mut out.next_values[..], &mut gamma_bar[..], &mut lambda_bar[..]];
-        for_column_blocks(t_len, b, outputs, |cols, rows| {
-            let w = cols.len();
-            let mut carry = vec![0.0; w];
-            // t indexes the four output blocks and the inputs alike.
-            #[allow(clippy::needless_range_loop)]
-            for t in 0..t_len {
-                let last = t + 1 == t_len;
-                let s = t * b + cols.start..t * b + cols.end;
-                let (uv, ua) = (&dy.values[s.clone()][..w], &dy.advantages[s.clone()][..w]);
-                let (d, vn, gm, lm) = (
-                    &x.discounts[s.clone()][..w],
-                    &x.next_values[s.clone()][..w],
-                    &gamma[s.clone()][..w],
-                    &lambda[s.clone()][..w],
-                );
-                let next_row = s.start + b..s.end + b;
-                let g_next: &[f64] = if last { vn } else { &g[next_row][..w] };
-                for k in 0..w {
-                    let gb = uv[k] + ua[k] + carry[k];
-                    let discount = gm[k] * d[k];
-                    rows[0][t][k] = gb;
-                    rows[1][t][k] = gb * discount * if last { 1.0 } else { 1.0 - lm[k] };
-                    rows[2][t][k] = gb * d[k] * ((1.0 - lm[k]) * vn[k] + lm[k] * g_next[k]);
-                    rows[3][t][k] = gb * discount * (g_next[k] - vn[k]);
-                    carry[k] = discount * lm[k] * gb;
-                }
-            }
-            true
-        });
-        for (v, a) in out.values.iter_mut().zip(dy.advantages) {
-            *v = -a;
+        x.validate_shapes(META)?;
+        check_len("value-target cotangent", dy.values, x.batch.len())?;
+        check_len("advantage cotangent", dy.advantages, x.batch.len())?;
+        let ([g], ok) = run_kernel(&x.batch, &Value { x });
+        check(x, ok, &[&g])?;
+        let ([rewards, values, next_values, gamma, lambda], ok) = run_kernel(&x.batch, &Vjp { x, dy, g: &g });
+        if !ok {
+            dy.validate(&x.batch)?;
+            return Err(overflow("λ-return cotangents", &[&rewards]));
         }
-        Ok(out)
+        let log_rhos = vec![0.0; x.batch.len()];
+        Ok(InputCotangents { rewards, values, next_values, log_rhos, meta: vec![gamma, lambda] })
     }
+}
+
+/// The error for a kernel that flagged something: the bad input, or else the first result
+/// that overflowed.
+fn check(x: &ReturnInputs, ok: bool, outputs: &[&[f64]]) -> Result<()> {
+    if ok {
+        return Ok(());
+    }
+    x.validate(META)?;
+    Err(overflow("λ-return targets", outputs))
+}
+
+/// Row t of the inputs (or of their tangents): B elements each.
+struct Row<'a> {
+    r: &'a [f64],
+    d: &'a [f64],
+    v: &'a [f64],
+    v_next: &'a [f64],
+    gamma: &'a [f64],
+    lambda: &'a [f64],
+}
+
+impl<'a> Row<'a> {
+    #[inline(always)]
+    fn new(x: &ReturnInputs<'a>, t: usize) -> Self {
+        let at = |a: &'a [f64]| row(a, x.batch.b, t);
+        Row {
+            r: at(x.rewards),
+            d: at(x.discounts),
+            v: at(x.values),
+            v_next: at(x.next_values),
+            gamma: at(x.meta[0]),
+            lambda: at(x.meta[1]),
+        }
+    }
+
+    /// The tangents' row, `zeros` (w long) for those absent and for d, which has none.
+    #[inline(always)]
+    fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
+        let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
+        Row {
+            r: at(dx.rewards),
+            d: &zeros[..b],
+            v: at(dx.values),
+            v_next: at(dx.next_values),
+            gamma: at(dx.meta(0)),
+            lambda: at(dx.meta(1)),
+        }
+    }
+
+    /// The same row with every slice cut to `w` elements, so that the compiler knows their
+    /// length in the loops over k < w and drops its bounds checks.
+    #[inline(always)]
+    fn cut(&self, w: usize) -> Self {
+        Row {
+            r: &self.r[..w],
+            d: &self.d[..w],
+            v: &self.v[..w],
+            v_next: &self.v_next[..w],
+            gamma: &self.gamma[..w],
+            lambda: &self.lambda[..w],
+        }
+    }
+
+    /// Whether element k's γ, λ and d lie in [0, 1].
+    #[inline(always)]
+    fn valid(&self, k: usize) -> bool {
+        let unit = |x| (0.0..=1.0).contains(&x);
+        unit(self.gamma[k]) & unit(self.lambda[k]) & unit(self.d[k])
+    }
+}
+
+// The kernels below run row by row, each row in a function of its own whose outputs and
+// carried rows are separate `&mut` parameters: that is what tells the compiler that they
+// alias nothing, so that it vectorises the loop over the B environments.
+
+/// The value, from t = T − 1 down to 0: Gₜ, and also Aₜ = Gₜ − V(xₜ) as a `Kernel<2>`.
+/// Its checks fail when γ, λ or d leave [0, 1] or a result is not finite (which any NaN or
+/// infinite input makes it).
+struct Value<'a> {
+    x: &'a ReturnInputs<'a>,
+}
+
+impl Value<'_> {
+    #[inline(always)]
+    fn write_rows(&self, g: &mut [MaybeUninit<f64>], mut adv: Option<&mut [MaybeUninit<f64>]>) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        let mut g_next = row(self.x.next_values, b, t_len - 1).to_vec();
+        let mut ok = true;
+        for t in (0..t_len).rev() {
+            let x = Row::new(self.x, t);
+            ok &= value_row(&x, &mut g_next, row_mut(g, b, t));
+            if let Some(adv) = adv.as_deref_mut() {
+                ok &= advantage_row(&g_next, x.v, row_mut(adv, b, t));
+            }
+        }
+        ok
+    }
+}
+
+/// Gₜ = rₜ + γₜ[(1 − λₜ)V′ₜ + λₜGₜ₊₁] for one row, with Gₜ₊₁ in `g_next`, replaced by Gₜ.
+#[inline(always)]
+fn value_row(x: &Row, g_next: &mut [f64], out: &mut [MaybeUninit<f64>]) -> bool {
+    let (w, x) = (out.len(), x.cut(out.len()));
+    let (r, d, v_next, gamma, lambda, g_next) = (x.r, x.d, x.v_next, x.gamma, x.lambda, &mut g_next[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let gt = r[k] + gamma[k] * d[k] * ((1.0 - lambda[k]) * v_next[k] + lambda[k] * g_next[k]);
+        out[k].write(gt);
+        g_next[k] = gt;
+        ok &= x.valid(k) & gt.is_finite();
+    }
+    ok
+}
+
+/// Aₜ = Gₜ − V(xₜ) for one row.
+#[inline(always)]
+fn advantage_row(g: &[f64], v: &[f64], out: &mut [MaybeUninit<f64>]) -> bool {
+    let w = out.len();
+    let (g, v) = (&g[..w], &v[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let a = g[k] - v[k];
+        out[k].write(a);
+        ok &= a.is_finite();
+    }
+    ok
+}
+
+impl Kernel<1> for Value<'_> {
+    #[inline(always)]
+    fn run(&self, [g]: &mut [Output; 1]) -> bool {
+        self.write_rows(g, None)
+    }
+}
+
+impl Kernel<2> for Value<'_> {
+    #[inline(always)]
+    fn run(&self, [g, adv]: &mut [Output; 2]) -> bool {
+        self.write_rows(g, Some(adv))
+    }
+}
+
+/// The JVP: the value's recursion with tangents carried beside it, from t = T − 1 down to 0,
+///
+///   dGₜ = drₜ + dγₜ·dₜ·[(1−λₜ)V′ₜ + λₜGₜ₊₁] + γₜ[(1−λₜ)dV′ₜ + λₜ dGₜ₊₁ + dλₜ(Gₜ₊₁ − V′ₜ)],
+///   dG_T = dV′_{T−1},   dAₜ = dGₜ − dV(xₜ),   with V′ₜ = V(xₜ₊₁).
+struct Jvp<'a> {
+    x: &'a ReturnInputs<'a>,
+    dx: &'a InputTangents<'a>,
+}
+
+impl Kernel<2> for Jvp<'_> {
+    #[inline(always)]
+    fn run(&self, [dg, da]: &mut [Output; 2]) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        let zeros = vec![0.0; b];
+        let mut g_next = row(self.x.next_values, b, t_len - 1).to_vec();
+        let mut dg_next = row_or(self.dx.next_values, b, t_len - 1, &zeros).to_vec();
+        let mut ok = true;
+        for t in (0..t_len).rev() {
+            let (x, dx) = (Row::new(self.x, t), Row::tangents(self.dx, b, t, &zeros));
+            ok &= jvp_row(&x, &dx, &mut g_next, &mut dg_next, row_mut(dg, b, t), row_mut(da, b, t));
+        }
+        ok
+    }
+}
+
+/// dGₜ and dAₜ for one row, with Gₜ₊₁ and dGₜ₊₁ in `g_next` and `dg_next`, replaced by Gₜ, dGₜ.
+#[inline(always)]
+fn jvp_row(
+    x: &Row,
+    dx: &Row,
+    g_next: &mut [f64],
+    dg_next: &mut [f64],
+    out_g: &mut [MaybeUninit<f64>],
+    out_a: &mut [MaybeUninit<f64>],
+) -> bool {
+    let (w, x, dx) = (out_g.len(), x.cut(out_g.len()), dx.cut(out_g.len()));
+    let (g_next, dg_next, out_a) = (&mut g_next[..w], &mut dg_next[..w], &mut out_a[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let mix = (1.0 - lambda) * v_next + lambda * g_next[k];
+        let d_mix = (1.0 - lambda) * dx.v_next[k] + lambda * dg_next[k] + dx.lambda[k] * (g_next[k] - v_next);
+        let gt = x.r[k] + x.gamma[k] * x.d[k] * mix;
+        let dgt = dx.r[k] + dx.gamma[k] * x.d[k] * mix + x.gamma[k] * x.d[k] * d_mix;
+        out_g[k].write(dgt);
+        out_a[k].write(dgt - dx.v[k]);
+        (g_next[k], dg_next[k]) = (gt, dgt);
+        ok &= x.valid(k) & gt.is_finite();
+    }
+    ok
+}
+
+/// The VJP's adjoint pass, forwards in time from t = 0 up, given Gₜ for every t: the
+/// cotangent of Gₜ is what its targets receive plus what Gₜ₋₁ passes on,
+///
+///   ḡₜ = v̄ₜ + Āₜ + γₜ₋₁λₜ₋₁ḡₜ₋₁   (ḡ₋₁ = 0),
+///
+/// and then r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−λₜ) (ḡₜγₜ at t = T−1, where Gₜ₊₁ ≡ V′ₜ),
+/// γ̄ₜ = ḡₜdₜ[(1−λₜ)V′ₜ + λₜGₜ₊₁], λ̄ₜ = ḡₜγₜ(Gₜ₊₁ − V′ₜ), V̄ₜ = −Āₜ, and no cotangent for the
+/// log importance ratios. Its check fails when a ḡₜ is not finite (a NaN or infinite
+/// cotangent, or an overflow).
+struct Vjp<'a> {
+    x: &'a ReturnInputs<'a>,
+    dy: &'a TargetCotangents<'a>,
+    /// Gₜ for every t.
+    g: &'a [f64],
+}
+
+/// One row of what the adjoint pass reads besides the inputs.
+struct AdjointRow<'a> {
+    /// v̄ₜ and Āₜ.
+    u_v: &'a [f64],
+    u_a: &'a [f64],
+    /// Gₜ₊₁ (V′ₜ at the last step).
+    g_next: &'a [f64],
+    last: bool,
+}
+
+impl Kernel<5> for Vjp<'_> {
+    #[inline(always)]
+    fn run(&self, outputs: &mut [Output; 5]) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        let mut carry = vec![0.0; b];
+        let mut ok = true;
+        for t in 0..t_len {
+            let last = t + 1 == t_len;
+            let x = Row::new(self.x, t);
+            let g_next = if last { x.v_next } else { row(self.g, b, t + 1) };
+            let adj = AdjointRow { u_v: row(self.dy.values, b, t), u_a: row(self.dy.advantages, b, t), g_next, last };
+            let [r_out, v_out, vn_out, gamma_out, lambda_out] = outputs.each_mut().map(|o| row_mut(o, b, t));
+            ok &= vjp_row(&x, &adj, &mut carry, r_out, v_out, vn_out, gamma_out, lambda_out);
+        }
+        ok
+    }
+}
+
+/// The cotangents of one row, with γₜ₋₁λₜ₋₁ḡₜ₋₁ in `carry`, replaced by γₜλₜḡₜ.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // each output its own `&mut`, see above
+fn vjp_row(
+    x: &Row,
+    adj: &AdjointRow,
+    carry: &mut [f64],
+    r_out: &mut [MaybeUninit<f64>],
+    v_out: &mut [MaybeUninit<f64>],
+    vn_out: &mut [MaybeUninit<f64>],
+    gamma_out: &mut [MaybeUninit<f64>],
+    lambda_out: &mut [MaybeUninit<f64>],
+) -> bool {
+    let (w, x) = (r_out.len(), x.cut(r_out.len()));
+    let (u_v, u_a, g_next) = (&adj.u_v[..w], &adj.u_a[..w], &adj.g_next[..w]);
+    let (carry, v_out, vn_out, gamma_out, lambda_out) =
+        (&mut carry[..w], &mut v_out[..w], &mut vn_out[..w], &mut gamma_out[..w], &mut lambda_out[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let (lambda, v_next, g_next) = (x.lambda[k], x.v_next[k], g_next[k]);
+        let g_bar = u_v[k] + u_a[k] + carry[k];
+        let discount = x.gamma[k] * x.d[k];
+        r_out[k].write(g_bar);
+        v_out[k].write(-u_a[k]);
+        // At the last step G_T ≡ V′ takes the cotangent that Gₜ₊₁ would.
+        vn_out[k].write(g_bar * discount * if adj.last { 1.0 } else { 1.0 - lambda });
+        gamma_out[k].write(g_bar * x.d[k] * ((1.0 - lambda) * v_next + lambda * g_next));
+        lambda_out[k].write(g_bar * discount * (g_next - v_next));
+        carry[k] = discount * lambda * g_bar;
+        ok &= g_bar.is_finite();
+    }
+    ok
 }
 
 #[cfg(test)]

@@ -1,26 +1,31 @@
 //! V-trace (Espeholt et al. 2018, "IMPALA: Scalable Distributed Deep-RL with Importance
 //! Weighted Actor-Learner Architectures", §4.1), as rlax's `vtrace_td_error_and_advantage`.
 //!
-//! For t ∈ [0, T), with the importance ratio ρₜ = π(aₜ|xₜ)/μ(aₜ|xₜ) = exp(log_rhosₜ) and
-//! γₜ = γ(η)ₜ·dₜ:
+//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, values V(xₜ), next values V(xₜ₊₁), log
+//! importance ratios log ρₜ = log π(aₜ|xₜ) − log μ(aₜ|xₜ) and the meta-parameters, all for
+//! t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ:
 //!
-//!   ρ̂ₜ = min(ρ̄, ρₜ),   cₜ = λₜ·min(c̄, ρₜ),
-//!   δₜ = ρ̂ₜ (rₜ + γₜ V(xₜ₊₁) − V(xₜ)),
+//!   ρ̂ₜ = min(ρ̄ₜ, ρₜ),   cₜ = λₜ·min(c̄ₜ, ρₜ),   π̂ₜ = min(ρ̄_pg,ₜ, ρₜ),
+//!   δₜ = ρ̂ₜ eₜ,   eₜ = rₜ + γₜ V(xₜ₊₁) − V(xₜ),
 //!   vₜ − V(xₜ) = δₜ + γₜ cₜ (vₜ₊₁ − V(xₜ₊₁)),   v_T − V(x_T) ≡ 0,
-//!   Aₜ = min(ρ̄_pg, ρₜ) (rₜ + γₜ qₜ₊₁ − V(xₜ)),   qₜ₊₁ = λₜ vₜ₊₁ + (1 − λₜ) V(xₜ₊₁),
+//!   Aₜ = π̂ₜ fₜ,   fₜ = rₜ + γₜ qₜ − V(xₜ),   qₜ = λₜ vₜ₊₁ + (1 − λₜ) V(xₜ₊₁),   q_{T−1} = V(x_T),
 //!
-//! and the last step bootstraps on V: q_T = V(x_T). With λ = 1 this is the IMPALA paper's
-//! formula. Value target vₜ, policy-gradient advantage Aₜ. The derivatives of the
-//! truncations min(·, ·) are the almost-everywhere ones.
+//! where the vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁ of the recursion and of qₜ are those of row t + 1 (its
+//! target and its `values`, rlax's convention). With λ = 1 these are the IMPALA paper's
+//! targets. Value target vₜ, policy-gradient advantage Aₜ. The derivatives of the truncations
+//! min(bar, ρ) are the almost-everywhere ones: with respect to the bar where it is taken
+//! (bar < ρ), else to log ρ (times ρ).
 
-use crate::columns::{for_column_blocks, BlockRows};
+use crate::exp::exp;
+use crate::kernel::{overflow, row, row_mut, row_or, run_kernel, Kernel, Output};
+use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    Domain, Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn,
-    ReturnInputs, TargetCotangents, Targets,
+    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
+use std::mem::MaybeUninit;
 
 const META: &[MetaParamSpec] = &[
     MetaParamSpec::unit("gamma", "discount γ", 0.99),
@@ -45,99 +50,6 @@ inventory::submit! {
     }
 }
 
-/// min(bar, ρ) and which of the two it took (true: the bar).
-fn truncate(bar: f64, ratio: f64) -> (f64, bool) {
-    if bar < ratio {
-        (bar, true)
-    } else {
-        (ratio, false)
-    }
-}
-
-/// The inputs of one block of columns at one step, each `w` long.
-struct Row<'a> {
-    r: &'a [f64],
-    d: &'a [f64],
-    v: &'a [f64],
-    vn: &'a [f64],
-    log_rho: &'a [f64],
-    /// γ, λ, ρ̄, c̄, ρ̄_pg.
-    meta: [&'a [f64]; 5],
-}
-
-impl<'a> Row<'a> {
-    fn new(x: &'a ReturnInputs, t: usize, cols: &Range<usize>) -> Self {
-        let s = t * x.batch.b + cols.start..t * x.batch.b + cols.end;
-        Row {
-            r: &x.rewards[s.clone()],
-            d: &x.discounts[s.clone()],
-            v: &x.values[s.clone()],
-            vn: &x.next_values[s.clone()],
-            log_rho: &x.log_rhos[s.clone()],
-            meta: [0, 1, 2, 3, 4].map(|m| &x.meta[m][s.clone()]),
-        }
-    }
-}
-
-/// The forward pass over one block of columns: ρₜ = exp(log_rhosₜ) into `ratio[t]` and
-/// vₜ − V(xₜ) into `acc[t]`; false when an input is out of its domain or not finite.
-fn trace_block(x: &ReturnInputs, cols: &Range<usize>, ratio: &mut [&mut [f64]], acc: &mut [&mut [f64]]) -> bool {
-    let (t_len, w) = (x.batch.t, cols.len());
-    let mut ok = true;
-    for t in (0..t_len).rev() {
-        let row = Row::new(x, t, cols);
-        let [gm, lm, rho_bar, c_bar, pg_bar] = row.meta;
-        let (done, rest) = acc.split_at_mut(t + 1);
-        let next: Option<&[f64]> = (t + 1 < t_len).then(|| &rest[0][..w]);
-        let (out, ratio) = (&mut done[t][..w], &mut ratio[t][..w]);
-        for k in 0..w {
-            ratio[k] = row.log_rho[k].exp();
-            let disc = gm[k] * row.d[k];
-            let delta = rho_bar[k].min(ratio[k]) * (row.r[k] + disc * row.vn[k] - row.v[k]);
-            let carried = next.map_or(0.0, |n| disc * lm[k] * c_bar[k].min(ratio[k]) * n[k]);
-            out[k] = delta + carried;
-            ok &= Domain::UNIT.contains(gm[k])
-                & Domain::UNIT.contains(lm[k])
-                & Domain::UNIT.contains(row.d[k])
-                & (rho_bar[k] > 0.0)
-                & (c_bar[k] > 0.0)
-                & (pg_bar[k] > 0.0)
-                & out[k].is_finite();
-        }
-    }
-    ok
-}
-
-/// qₜ₊₁ = λₜ vₜ₊₁ + (1 − λₜ) V(xₜ₊₁), and V(x_T) at the last step.
-fn q_next(lambda: f64, vs_next: Option<f64>, v_next: f64) -> f64 {
-    vs_next.map_or(v_next, |vs| lambda * vs + (1.0 - lambda) * v_next)
-}
-
-/// Runs the forward pass, then hands `(ratio, acc)` of every block to `finish`; an error
-/// that names the culprit when an input is bad.
-fn with_trace<F>(x: &ReturnInputs, outputs: Vec<&mut [f64]>, finish: F) -> Result<()>
-where
-    F: Fn(&Range<usize>, &[Vec<f64>], &[Vec<f64>], &mut BlockRows) -> bool + Sync,
-{
-    x.validate_shapes(META)?;
-    let ok = for_column_blocks(x.batch.t, x.batch.b, outputs, |cols, rows| {
-        let w = cols.len();
-        let mut ratio: Vec<Vec<f64>> = vec![vec![0.0; w]; x.batch.t];
-        let mut acc: Vec<Vec<f64>> = vec![vec![0.0; w]; x.batch.t];
-        let ok = {
-            let mut r: Vec<&mut [f64]> = ratio.iter_mut().map(|v| &mut v[..]).collect();
-            let mut a: Vec<&mut [f64]> = acc.iter_mut().map(|v| &mut v[..]).collect();
-            trace_block(x, &cols, &mut r, &mut a)
-        };
-        ok & finish(&cols, &ratio, &acc, rows)
-    });
-    if !ok {
-        x.validate(META)?;
-        return Err(Error::NonFinite { what: "V-trace targets".into(), index: 0, value: f64::NAN });
-    }
-    Ok(())
-}
-
 #[typetag::serde(name = "vtrace")]
 impl ReturnFn for VTrace {
     fn meta_params(&self) -> &'static [MetaParamSpec] {
@@ -145,174 +57,428 @@ impl ReturnFn for VTrace {
     }
 
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
-        let n = x.batch.len();
-        let (mut vs, mut pg) = (vec![0.0; n], vec![0.0; n]);
-        with_trace(x, vec![&mut vs, &mut pg], |cols, ratio, acc, rows| {
-            let (t_len, w) = (x.batch.t, cols.len());
-            let mut ok = true;
-            for t in 0..t_len {
-                let row = Row::new(x, t, cols);
-                let [gm, lm, _, _, pg_bar] = row.meta;
-                for k in 0..w {
-                    let vs_next =
-                        (t + 1 < t_len).then(|| acc[t + 1][k] + x.values[(t + 1) * x.batch.b + cols.start + k]);
-                    let q = q_next(lm[k], vs_next, row.vn[k]);
-                    rows[0][t][k] = acc[t][k] + row.v[k];
-                    rows[1][t][k] = pg_bar[k].min(ratio[t][k]) * (row.r[k] + gm[k] * row.d[k] * q - row.v[k]);
-                    ok &= rows[1][t][k].is_finite();
-                }
-            }
-            ok
-        })?;
-        Ok(Targets { values: vs, advantages: pg })
+        x.validate_shapes(META)?;
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
+        check(x, ok, &[&values, &advantages])?;
+        Ok(Targets { values, advantages })
     }
 
+    /// See [`Jvp`].
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
+        x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
-        let (t_len, b, n) = (x.batch.t, x.batch.b, x.batch.len());
-        let (mut d_vs, mut d_pg) = (vec![0.0; n], vec![0.0; n]);
-        let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
-        with_trace(x, vec![&mut d_vs, &mut d_pg], |cols, ratio, acc, rows| {
-            let w = cols.len();
-            let lambda = x.meta[1];
-            // d min(bar, ρ) = d bar where the bar is taken, else ρ·d log ρ.
-            let d_trunc = |m: usize, i: usize, ratio: f64| {
-                if truncate(x.meta[m][i], ratio).1 {
-                    at(dx.meta(m), i)
-                } else {
-                    ratio * at(dx.log_rhos, i)
-                }
-            };
-            let disc = |i: usize| x.meta[0][i] * x.discounts[i];
-            let d_disc = |i: usize| at(dx.meta(0), i) * x.discounts[i];
-            let mut d_acc = vec![vec![0.0; w]; t_len];
-            for t in (0..t_len).rev() {
-                for k in 0..w {
-                    let i = t * b + cols.start + k;
-                    let rho = ratio[t][k];
-                    let err = x.rewards[i] + disc(i) * x.next_values[i] - x.values[i];
-                    let d_err = at(dx.rewards, i) + d_disc(i) * x.next_values[i] + disc(i) * at(dx.next_values, i)
-                        - at(dx.values, i);
-                    let mut d = d_trunc(2, i, rho) * err + x.meta[2][i].min(rho) * d_err;
-                    if t + 1 < t_len {
-                        let c = lambda[i] * x.meta[3][i].min(rho);
-                        let d_c = at(dx.meta(1), i) * x.meta[3][i].min(rho) + lambda[i] * d_trunc(3, i, rho);
-                        d += (d_disc(i) * c + disc(i) * d_c) * acc[t + 1][k] + disc(i) * c * d_acc[t + 1][k];
-                    }
-                    d_acc[t][k] = d;
-                    rows[0][t][k] = d + at(dx.values, i);
-                }
-            }
-            for t in 0..t_len {
-                for k in 0..w {
-                    let i = t * b + cols.start + k;
-                    let (vs_next, d_q) = if t + 1 < t_len {
-                        let vs_next = acc[t + 1][k] + x.values[i + b];
-                        let d_vs_next = rows[0][t + 1][k];
-                        let d_q = at(dx.meta(1), i) * (vs_next - x.next_values[i])
-                            + lambda[i] * d_vs_next
-                            + (1.0 - lambda[i]) * at(dx.next_values, i);
-                        (Some(vs_next), d_q)
-                    } else {
-                        (None, at(dx.next_values, i))
-                    };
-                    let q = q_next(lambda[i], vs_next, x.next_values[i]);
-                    let err = x.rewards[i] + disc(i) * q - x.values[i];
-                    let d_err = at(dx.rewards, i) + d_disc(i) * q + disc(i) * d_q - at(dx.values, i);
-                    rows[1][t][k] = d_trunc(4, i, ratio[t][k]) * err + x.meta[4][i].min(ratio[t][k]) * d_err;
-                }
-            }
-            true
-        })?;
-        Ok(Targets { values: d_vs, advantages: d_pg })
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
+        check(x, ok, &[&values, &advantages])?;
+        Ok(Targets { values, advantages })
     }
 
-    /// The JVP's chain run backwards: first the advantages (their q̄ adds to v̄ of the next
-    /// step), then the trace recursion forwards in time (Āₜ₊₁ += Āₜγₜcₜ).
+    /// The value's recursion first (vₜ for every t), then its adjoint, [`Vjp`].
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
-        dy.validate(&x.batch)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let mut out = InputCotangents::zeros(&x.batch, META.len());
-        let InputCotangents { rewards, values, next_values, log_rhos, meta } = &mut out;
-        let mut outputs: Vec<&mut [f64]> = vec![rewards, values, next_values, log_rhos];
-        outputs.extend(meta.iter_mut().map(|m| &mut m[..]));
-        with_trace(x, outputs, |cols, ratio, acc, rows| {
-            let w = cols.len();
-            let lambda = x.meta[1];
-            let [r_bar, v_bar, vn_bar, lr_bar, gamma_bar, lambda_bar, rho_bar, c_bar, pg_bar] = &mut rows[..] else {
-                unreachable!("nine cotangent outputs")
-            };
-            // Cotangents of vₜ (from the targets and from qₜ of the step before).
-            let mut vs_bar: Vec<Vec<f64>> = (0..t_len).map(|t| dy.values[t * b + cols.start..][..w].to_vec()).collect();
-            // The cotangent of min(bar, ρ) goes to the bar where it is taken, else to log ρ.
-            let truncation =
-                |m: usize, t: usize, k: usize, i: usize, cot: f64, bars: &mut [&mut [f64]], lr: &mut [&mut [f64]]| {
-                    if truncate(x.meta[m][i], ratio[t][k]).1 {
-                        bars[t][k] += cot;
-                    } else {
-                        lr[t][k] += cot * ratio[t][k];
-                    }
-                };
-            for t in 0..t_len {
-                for k in 0..w {
-                    let i = t * b + cols.start + k;
-                    let disc = x.meta[0][i] * x.discounts[i];
-                    let vs_next = (t + 1 < t_len).then(|| acc[t + 1][k] + x.values[i + b]);
-                    let q = q_next(lambda[i], vs_next, x.next_values[i]);
-                    let u = dy.advantages[i];
-                    truncation(4, t, k, i, u * (x.rewards[i] + disc * q - x.values[i]), pg_bar, lr_bar);
-                    let e_bar = u * x.meta[4][i].min(ratio[t][k]);
-                    r_bar[t][k] += e_bar;
-                    gamma_bar[t][k] += e_bar * q * x.discounts[i];
-                    v_bar[t][k] -= e_bar;
-                    let q_bar = e_bar * disc;
-                    match vs_next {
-                        Some(vs_next) => {
-                            lambda_bar[t][k] += q_bar * (vs_next - x.next_values[i]);
-                            vs_bar[t + 1][k] += q_bar * lambda[i];
-                            vn_bar[t][k] += q_bar * (1.0 - lambda[i]);
-                        }
-                        None => vn_bar[t][k] += q_bar,
-                    }
-                }
-            }
-            let mut carry = vec![0.0; w];
-            for t in 0..t_len {
-                for k in 0..w {
-                    let i = t * b + cols.start + k;
-                    let disc = x.meta[0][i] * x.discounts[i];
-                    let a_bar = vs_bar[t][k] + carry[k];
-                    v_bar[t][k] += vs_bar[t][k];
-                    truncation(
-                        2,
-                        t,
-                        k,
-                        i,
-                        a_bar * (x.rewards[i] + disc * x.next_values[i] - x.values[i]),
-                        rho_bar,
-                        lr_bar,
-                    );
-                    let e_bar = a_bar * x.meta[2][i].min(ratio[t][k]);
-                    r_bar[t][k] += e_bar;
-                    gamma_bar[t][k] += e_bar * x.next_values[i] * x.discounts[i];
-                    vn_bar[t][k] += e_bar * disc;
-                    v_bar[t][k] -= e_bar;
-                    carry[k] = 0.0;
-                    if t + 1 < t_len {
-                        let c_min = x.meta[3][i].min(ratio[t][k]);
-                        let c = lambda[i] * c_min;
-                        gamma_bar[t][k] += a_bar * c * acc[t + 1][k] * x.discounts[i];
-                        let cc_bar = a_bar * disc * acc[t + 1][k];
-                        lambda_bar[t][k] += cc_bar * c_min;
-                        truncation(3, t, k, i, cc_bar * lambda[i], c_bar, lr_bar);
-                        carry[k] = a_bar * disc * c;
-                    }
-                }
-            }
-            true
-        })?;
-        Ok(out)
+        x.validate_shapes(META)?;
+        check_len("value-target cotangent", dy.values, x.batch.len())?;
+        check_len("advantage cotangent", dy.advantages, x.batch.len())?;
+        let ([vs], ok) = run_kernel(&x.batch, &Value { x });
+        check(x, ok, &[&vs])?;
+        let (cotangents, ok) = run_kernel(&x.batch, &Vjp { x, dy, vs: &vs });
+        if !ok {
+            dy.validate(&x.batch)?;
+            return Err(overflow("V-trace cotangents", &cotangents.each_ref().map(|c| &c[..])));
+        }
+        let [rewards, values, next_values, log_rhos, gamma, lambda, rho_bar, c_bar, pg_rho_bar] = cotangents;
+        let meta = vec![gamma, lambda, rho_bar, c_bar, pg_rho_bar];
+        Ok(InputCotangents { rewards, values, next_values, log_rhos, meta })
     }
+}
+
+/// The error for a kernel that flagged something: the bad input, or else the first result
+/// that overflowed.
+fn check(x: &ReturnInputs, ok: bool, outputs: &[&[f64]]) -> Result<()> {
+    if ok {
+        return Ok(());
+    }
+    x.validate(META)?;
+    Err(overflow("V-trace targets", outputs))
+}
+
+/// min(bar, ρ), taking the bar only when it is strictly smaller (the branch the derivatives follow).
+#[inline(always)]
+fn truncated(bar: f64, ratio: f64) -> f64 {
+    if bar < ratio {
+        bar
+    } else {
+        ratio
+    }
+}
+
+/// Row t of the inputs (or of their tangents): B elements each.
+struct Row<'a> {
+    r: &'a [f64],
+    d: &'a [f64],
+    v: &'a [f64],
+    v_next: &'a [f64],
+    log_rho: &'a [f64],
+    gamma: &'a [f64],
+    lambda: &'a [f64],
+    rho_bar: &'a [f64],
+    c_bar: &'a [f64],
+    pg_bar: &'a [f64],
+}
+
+impl<'a> Row<'a> {
+    #[inline(always)]
+    fn new(x: &ReturnInputs<'a>, t: usize) -> Self {
+        let at = |a: &'a [f64]| row(a, x.batch.b, t);
+        Row {
+            r: at(x.rewards),
+            d: at(x.discounts),
+            v: at(x.values),
+            v_next: at(x.next_values),
+            log_rho: at(x.log_rhos),
+            gamma: at(x.meta[0]),
+            lambda: at(x.meta[1]),
+            rho_bar: at(x.meta[2]),
+            c_bar: at(x.meta[3]),
+            pg_bar: at(x.meta[4]),
+        }
+    }
+
+    /// The tangents' row, `zeros` (w long) for those absent and for d, which has none.
+    #[inline(always)]
+    fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
+        let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
+        Row {
+            r: at(dx.rewards),
+            d: &zeros[..b],
+            v: at(dx.values),
+            v_next: at(dx.next_values),
+            log_rho: at(dx.log_rhos),
+            gamma: at(dx.meta(0)),
+            lambda: at(dx.meta(1)),
+            rho_bar: at(dx.meta(2)),
+            c_bar: at(dx.meta(3)),
+            pg_bar: at(dx.meta(4)),
+        }
+    }
+
+    /// The same row with every slice cut to `w` elements, so that the compiler knows their
+    /// length in the loops over k < w and drops its bounds checks.
+    #[inline(always)]
+    fn cut(&self, w: usize) -> Self {
+        Row {
+            r: &self.r[..w],
+            d: &self.d[..w],
+            v: &self.v[..w],
+            v_next: &self.v_next[..w],
+            log_rho: &self.log_rho[..w],
+            gamma: &self.gamma[..w],
+            lambda: &self.lambda[..w],
+            rho_bar: &self.rho_bar[..w],
+            c_bar: &self.c_bar[..w],
+            pg_bar: &self.pg_bar[..w],
+        }
+    }
+
+    /// Whether the inputs of element k are valid: γ, λ, d ∈ [0, 1], the bars in (0, ∞), log ρ
+    /// finite. (A NaN or infinity anywhere else makes a target non-finite, checked apart.)
+    #[inline(always)]
+    fn valid(&self, k: usize) -> bool {
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        let positive = |x: f64| (x > 0.0) & (x < f64::INFINITY);
+        unit(self.gamma[k])
+            & unit(self.lambda[k])
+            & unit(self.d[k])
+            & positive(self.rho_bar[k])
+            & positive(self.c_bar[k])
+            & positive(self.pg_bar[k])
+            & self.log_rho[k].is_finite()
+    }
+}
+
+// The kernels below run row by row, each row in a function of its own whose outputs and
+// carried rows are separate `&mut` parameters: that is what tells the compiler that they
+// alias nothing, so that it vectorises the loop over the B environments.
+
+/// The value, from t = T − 1 down to 0, carrying vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁: vₜ, and also Aₜ as
+/// a `Kernel<2>`. Its checks fail when an input is invalid or a target not finite.
+struct Value<'a> {
+    x: &'a ReturnInputs<'a>,
+}
+
+impl Value<'_> {
+    #[inline(always)]
+    fn write_rows(&self, vs: &mut [MaybeUninit<f64>], mut adv: Option<&mut [MaybeUninit<f64>]>) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        let (mut acc_next, mut vs_next) = (vec![0.0; b], vec![0.0; b]);
+        // Where the advantages go when they are not wanted.
+        let mut discarded = vec![MaybeUninit::uninit(); if adv.is_some() { 0 } else { b }];
+        let mut ok = true;
+        for t in (0..t_len).rev() {
+            let x = Row::new(self.x, t);
+            let out_adv = adv.as_deref_mut().map_or(&mut discarded[..], |a| row_mut(a, b, t));
+            ok &= value_row(&x, t + 1 == t_len, &mut acc_next, &mut vs_next, row_mut(vs, b, t), out_adv);
+        }
+        ok
+    }
+}
+
+/// vₜ and Aₜ for one row, with vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁ in `acc_next` and `vs_next` (unused
+/// at the `last` step), replaced by those of step t.
+#[inline(always)]
+fn value_row(
+    x: &Row,
+    last: bool,
+    acc_next: &mut [f64],
+    vs_next: &mut [f64],
+    out_vs: &mut [MaybeUninit<f64>],
+    out_adv: &mut [MaybeUninit<f64>],
+) -> bool {
+    let (w, x) = (out_vs.len(), x.cut(out_vs.len()));
+    let (acc_next, vs_next, out_adv) = (&mut acc_next[..w], &mut vs_next[..w], &mut out_adv[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let rho = exp(x.log_rho[k]);
+        let discount = x.gamma[k] * x.d[k];
+        let delta = truncated(x.rho_bar[k], rho) * (x.r[k] + discount * v_next - x.v[k]);
+        let acc = if last { delta } else { delta + discount * lambda * truncated(x.c_bar[k], rho) * acc_next[k] };
+        let vs = acc + x.v[k];
+        let q = if last { v_next } else { lambda * vs_next[k] + (1.0 - lambda) * v_next };
+        let a = truncated(x.pg_bar[k], rho) * (x.r[k] + discount * q - x.v[k]);
+        out_vs[k].write(vs);
+        out_adv[k].write(a);
+        (acc_next[k], vs_next[k]) = (acc, vs);
+        ok &= x.valid(k) & vs.is_finite() & a.is_finite();
+    }
+    ok
+}
+
+impl Kernel<1> for Value<'_> {
+    #[inline(always)]
+    fn run(&self, [vs]: &mut [Output; 1]) -> bool {
+        self.write_rows(vs, None)
+    }
+}
+
+impl Kernel<2> for Value<'_> {
+    #[inline(always)]
+    fn run(&self, [vs, adv]: &mut [Output; 2]) -> bool {
+        self.write_rows(vs, Some(adv))
+    }
+}
+
+/// The JVP: the value's recursion with tangents carried beside it, from t = T − 1 down to 0;
+/// with d min(bar, ρ) = d bar where the bar is taken, else ρ·d log ρ:
+///
+///   d(vₜ − Vₜ) = dρ̂ₜ eₜ + ρ̂ₜ deₜ + d(γₜcₜ)(vₜ₊₁ − Vₜ₊₁) + γₜcₜ d(vₜ₊₁ − Vₜ₊₁),
+///   dqₜ = dλₜ(vₜ₊₁ − V′ₜ) + λₜ dvₜ₊₁ + (1 − λₜ) dV′ₜ   (dV′ₜ at t = T − 1),
+///   dAₜ = dπ̂ₜ fₜ + π̂ₜ dfₜ,   with V′ₜ = V(xₜ₊₁).
+struct Jvp<'a> {
+    x: &'a ReturnInputs<'a>,
+    dx: &'a InputTangents<'a>,
+}
+
+impl Kernel<2> for Jvp<'_> {
+    #[inline(always)]
+    fn run(&self, [d_vs, d_adv]: &mut [Output; 2]) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        let zeros = vec![0.0; b];
+        let mut carries = [vec![0.0; b], vec![0.0; b], vec![0.0; b], vec![0.0; b]];
+        let [acc_next, d_acc_next, vs_next, d_vs_next] = carries.each_mut();
+        let mut ok = true;
+        for t in (0..t_len).rev() {
+            let (x, dx) = (Row::new(self.x, t), Row::tangents(self.dx, b, t, &zeros));
+            let (out_vs, out_adv) = (row_mut(d_vs, b, t), row_mut(d_adv, b, t));
+            let last = t + 1 == t_len;
+            ok &= jvp_row(&x, &dx, last, acc_next, d_acc_next, vs_next, d_vs_next, out_vs, out_adv);
+        }
+        ok
+    }
+}
+
+/// dvₜ and dAₜ for one row, with vₜ₊₁ − V(xₜ₊₁), vₜ₊₁ and their tangents carried as in
+/// [`value_row`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // each output its own `&mut`, see above
+fn jvp_row(
+    x: &Row,
+    dx: &Row,
+    last: bool,
+    acc_next: &mut [f64],
+    d_acc_next: &mut [f64],
+    vs_next: &mut [f64],
+    d_vs_next: &mut [f64],
+    out_vs: &mut [MaybeUninit<f64>],
+    out_adv: &mut [MaybeUninit<f64>],
+) -> bool {
+    let (w, x, dx) = (out_vs.len(), x.cut(out_vs.len()), dx.cut(out_vs.len()));
+    let (acc_next, d_acc_next) = (&mut acc_next[..w], &mut d_acc_next[..w]);
+    let (vs_next, d_vs_next, out_adv) = (&mut vs_next[..w], &mut d_vs_next[..w], &mut out_adv[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let rho = exp(x.log_rho[k]);
+        let d_rho = rho * dx.log_rho[k];
+        let d_truncated = |bar: f64, d_bar: f64| if bar < rho { d_bar } else { d_rho };
+        let (discount, d_discount) = (x.gamma[k] * x.d[k], dx.gamma[k] * x.d[k]);
+        let e = x.r[k] + discount * v_next - x.v[k];
+        let de = dx.r[k] + d_discount * v_next + discount * dx.v_next[k] - dx.v[k];
+        let (rho_hat, c_hat) = (truncated(x.rho_bar[k], rho), truncated(x.c_bar[k], rho));
+        let c = lambda * c_hat;
+        let dc = dx.lambda[k] * c_hat + lambda * d_truncated(x.c_bar[k], dx.c_bar[k]);
+        let (acc_in, d_acc_in) = if last { (0.0, 0.0) } else { (acc_next[k], d_acc_next[k]) };
+        let acc = rho_hat * e + discount * c * acc_in;
+        let d_acc = d_truncated(x.rho_bar[k], dx.rho_bar[k]) * e
+            + rho_hat * de
+            + (d_discount * c + discount * dc) * acc_in
+            + discount * c * d_acc_in;
+        let (vs, d_vs) = (acc + x.v[k], d_acc + dx.v[k]);
+        let (q, dq) = if last {
+            (v_next, dx.v_next[k])
+        } else {
+            let q = lambda * vs_next[k] + (1.0 - lambda) * v_next;
+            (q, dx.lambda[k] * (vs_next[k] - v_next) + lambda * d_vs_next[k] + (1.0 - lambda) * dx.v_next[k])
+        };
+        let f = x.r[k] + discount * q - x.v[k];
+        let df = dx.r[k] + d_discount * q + discount * dq - dx.v[k];
+        let pg = truncated(x.pg_bar[k], rho);
+        let a = pg * f;
+        out_vs[k].write(d_vs);
+        out_adv[k].write(d_truncated(x.pg_bar[k], dx.pg_bar[k]) * f + pg * df);
+        (acc_next[k], d_acc_next[k], vs_next[k], d_vs_next[k]) = (acc, d_acc, vs, d_vs);
+        ok &= x.valid(k) & vs.is_finite() & a.is_finite();
+    }
+    ok
+}
+
+/// The VJP's adjoint pass, forwards in time from t = 0 up, given vₜ for every t, carrying
+/// what step t − 1 passes to step t. With Āₜ and v̄ₜ the cotangents of the targets:
+///
+///   f̄ₜ = Āₜπ̂ₜ  (to rₜ; to γₜ via qₜ; to −Vₜ),   q̄ₜ = f̄ₜγₜ  (to λₜ; to vₜ₊₁ by λₜ; to V′ₜ by 1 − λₜ),
+///   ūₜ = v̄ₜ + λₜ₋₁q̄ₜ₋₁  (the cotangent of vₜ; to Vₜ),
+///   āₜ = ūₜ + γₜ₋₁cₜ₋₁āₜ₋₁  (the cotangent of vₜ − Vₜ),
+///   ēₜ = āₜρ̂ₜ  (to rₜ; to γₜ via V′ₜ; to V′ₜ; to −Vₜ),   āₜγₜ(vₜ₊₁ − Vₜ₊₁) to cₜ,
+///
+/// and the cotangent of each truncation min(bar, ρ) (Āₜfₜ, āₜeₜ and λₜ times that of cₜ) to
+/// the bar where it is taken, else, times ρ, to log ρ. Its check fails when a cotangent it
+/// carries is not finite (a NaN or infinite target cotangent, or an overflow).
+struct Vjp<'a> {
+    x: &'a ReturnInputs<'a>,
+    dy: &'a TargetCotangents<'a>,
+    /// vₜ for every t.
+    vs: &'a [f64],
+}
+
+/// One row of what the adjoint pass reads besides the inputs.
+struct AdjointRow<'a> {
+    /// v̄ₜ and Āₜ.
+    u_v: &'a [f64],
+    u_a: &'a [f64],
+    /// vₜ₊₁ and V(xₜ₊₁) of row t + 1; at the last step V′ₜ stands for both, so that
+    /// vₜ₊₁ − Vₜ₊₁ = 0 and qₜ = V′ₜ has no λ in it.
+    vs_next: &'a [f64],
+    v_after: &'a [f64],
+    last: bool,
+}
+
+impl Kernel<9> for Vjp<'_> {
+    #[inline(always)]
+    fn run(&self, outputs: &mut [Output; 9]) -> bool {
+        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+        // āₜ₋₁γₜ₋₁cₜ₋₁ and λₜ₋₁q̄ₜ₋₁: what step t − 1 passes to step t.
+        let (mut a_carry, mut u_carry) = (vec![0.0; b], vec![0.0; b]);
+        let mut ok = true;
+        for t in 0..t_len {
+            let last = t + 1 == t_len;
+            let x = Row::new(self.x, t);
+            let (vs_next, v_after) =
+                if last { (x.v_next, x.v_next) } else { (row(self.vs, b, t + 1), row(self.x.values, b, t + 1)) };
+            let (u_v, u_a) = (row(self.dy.values, b, t), row(self.dy.advantages, b, t));
+            let adj = AdjointRow { u_v, u_a, vs_next, v_after, last };
+            let [r, v, v_next, log_rho, gamma, lambda, rho_bar, c_bar, pg_bar] =
+                outputs.each_mut().map(|o| row_mut(o, b, t));
+            ok &= vjp_row(
+                &x,
+                &adj,
+                &mut a_carry,
+                &mut u_carry,
+                r,
+                v,
+                v_next,
+                log_rho,
+                gamma,
+                lambda,
+                rho_bar,
+                c_bar,
+                pg_bar,
+            );
+        }
+        ok
+    }
+}
+
+/// The cotangents of one row's inputs, with āₜ₋₁γₜ₋₁cₜ₋₁ and λₜ₋₁q̄ₜ₋₁ in `a_carry` and
+/// `u_carry`, replaced by those of step t.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // each output its own `&mut`, see above
+fn vjp_row(
+    x: &Row,
+    adj: &AdjointRow,
+    a_carry: &mut [f64],
+    u_carry: &mut [f64],
+    r_out: &mut [MaybeUninit<f64>],
+    v_out: &mut [MaybeUninit<f64>],
+    v_next_out: &mut [MaybeUninit<f64>],
+    log_rho_out: &mut [MaybeUninit<f64>],
+    gamma_out: &mut [MaybeUninit<f64>],
+    lambda_out: &mut [MaybeUninit<f64>],
+    rho_bar_out: &mut [MaybeUninit<f64>],
+    c_bar_out: &mut [MaybeUninit<f64>],
+    pg_bar_out: &mut [MaybeUninit<f64>],
+) -> bool {
+    let (w, x) = (r_out.len(), x.cut(r_out.len()));
+    let (u_v, u_a, vs_next, v_after) = (&adj.u_v[..w], &adj.u_a[..w], &adj.vs_next[..w], &adj.v_after[..w]);
+    let (a_carry, u_carry, v_out, v_next_out) =
+        (&mut a_carry[..w], &mut u_carry[..w], &mut v_out[..w], &mut v_next_out[..w]);
+    let (log_rho_out, gamma_out, lambda_out) = (&mut log_rho_out[..w], &mut gamma_out[..w], &mut lambda_out[..w]);
+    let (rho_bar_out, c_bar_out, pg_bar_out) = (&mut rho_bar_out[..w], &mut c_bar_out[..w], &mut pg_bar_out[..w]);
+    let mut ok = true;
+    for k in 0..w {
+        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let rho = exp(x.log_rho[k]);
+        let discount = x.gamma[k] * x.d[k];
+        let acc_next = vs_next[k] - v_after[k];
+        let q = if adj.last { v_next } else { lambda * vs_next[k] + (1.0 - lambda) * v_next };
+        // The advantage Aₜ = π̂ₜ fₜ.
+        let f = x.r[k] + discount * q - x.v[k];
+        let pg = truncated(x.pg_bar[k], rho);
+        let (f_bar, pg_cot) = (u_a[k] * pg, u_a[k] * f);
+        let q_bar = f_bar * discount;
+        // The trace vₜ = Vₜ + ρ̂ₜeₜ + γₜcₜ(vₜ₊₁ − Vₜ₊₁).
+        let u = u_v[k] + u_carry[k];
+        let a = u + a_carry[k];
+        let e = x.r[k] + discount * v_next - x.v[k];
+        let (rho_hat, c_hat) = (truncated(x.rho_bar[k], rho), truncated(x.c_bar[k], rho));
+        let c = lambda * c_hat;
+        let (e_bar, rho_hat_cot) = (a * rho_hat, a * e);
+        let c_cot = a * discount * acc_next;
+        // Each truncation's cotangent: to its bar where taken, else to log ρ.
+        let split = |bar: f64, cot: f64| if bar < rho { (cot, 0.0) } else { (0.0, cot * rho) };
+        let (pg_bar_cot, pg_log_rho) = split(x.pg_bar[k], pg_cot);
+        let (rho_bar_cot, rho_log_rho) = split(x.rho_bar[k], rho_hat_cot);
+        let (c_bar_cot, c_log_rho) = split(x.c_bar[k], c_cot * lambda);
+        r_out[k].write(f_bar + e_bar);
+        v_out[k].write(u - f_bar - e_bar);
+        v_next_out[k].write(e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda });
+        log_rho_out[k].write(pg_log_rho + rho_log_rho + c_log_rho);
+        gamma_out[k].write(x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next));
+        lambda_out[k].write(q_bar * (vs_next[k] - v_next) + c_cot * c_hat);
+        rho_bar_out[k].write(rho_bar_cot);
+        c_bar_out[k].write(c_bar_cot);
+        pg_bar_out[k].write(pg_bar_cot);
+        (a_carry[k], u_carry[k]) = (a * discount * c, lambda * q_bar);
+        ok &= u_a[k].is_finite() & a.is_finite();
+    }
+    ok
 }
 
 #[cfg(test)]
