@@ -32,7 +32,7 @@ pub use breakout::Breakout;
 pub use environment::MinAtar;
 pub use freeway::Freeway;
 pub use game::{Action, Game};
-pub use grid::{Grid, CELLS, SIDE};
+use grid::{Grid, CELLS, SIDE};
 pub use options::{make, spec, vectorized, MinAtarOptions};
 pub use random::{Draw, RandomSource, ReplaySource, SeededSource};
 pub use seaquest::Seaquest;
