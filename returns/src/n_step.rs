@@ -1,19 +1,25 @@
-//! The n-step bootstrapped return (Sutton & Barto 2018 §7.1), the discounted Monte-Carlo
-//! return as its limit n ≥ T.
+//! The n-step bootstrapped return (Sutton & Barto 2018, "Reinforcement Learning: An
+//! Introduction", §7.1), with the discounted Monte-Carlo return as its limit n ≥ T.
 //!
-//! For t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ and m = min(n, T − t):
+//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, γₜ and next values V(xₜ₊₁), all for
+//! t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ and m = min(n, T − t):
 //!
-//!   Gₜ = Σ_{k<m} (Π_{i<k} γₜ₊ᵢ) rₜ₊ₖ + (Π_{i<m} γₜ₊ᵢ) V(xₜ₊ₘ),   V(xₜ₊ₘ) = next_values[t+m−1],
+//!   Gₜ = Σ_{k<m} (Π_{i<k} γₜ₊ᵢ) rₜ₊ₖ + (Π_{i<m} γₜ₊ᵢ) V(xₜ₊ₘ),   V(xₜ₊ₘ) = next_values[t + m − 1],
 //!
-//! truncated at the end of the batch, where it bootstraps on the last next value.
-//! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ).
+//! computed by its tail recursion Sₖ = rₜ₊ₖ + γₜ₊ₖ Sₖ₊₁ (k = m − 1 down to 0), Sₘ = V(xₜ₊ₘ),
+//! Gₜ = S₀: truncated at the end of the batch, where it bootstraps on the last next value.
+//! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
+//! t ∈ [0, T). Log importance ratios are not read. Each Gₜ costs m steps: O(T·min(n, T)·B).
 
+use crate::kernel::{row, row_mut, row_or, run_kernel, Kernel, Output};
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    Error, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
     TargetCotangents, Targets,
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::mem::MaybeUninit;
+use std::num::NonZeroUsize;
 
 const META: &[MetaParamSpec] = &[MetaParamSpec::unit("gamma", "discount γ", 0.99)];
 
@@ -21,8 +27,9 @@ const META: &[MetaParamSpec] = &[MetaParamSpec::unit("gamma", "discount γ", 0.9
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NStep {
-    /// Steps before bootstrapping (n ≥ 1); n ≥ T gives the Monte-Carlo return.
-    pub n: usize,
+    /// Steps before bootstrapping: 1 is one-step TD, n ≥ T the Monte-Carlo return.
+    #[serde(deserialize_with = "at_least_one")]
+    pub n: NonZeroUsize,
 }
 
 inventory::submit! {
@@ -35,32 +42,18 @@ inventory::submit! {
     }
 }
 
+/// `n` from an integer, with an error that names it and says what is allowed.
+fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<NonZeroUsize, D::Error> {
+    let n = i64::deserialize(d)?;
+    usize::try_from(n).ok().and_then(NonZeroUsize::new).ok_or_else(|| {
+        serde::de::Error::custom(format!("`n` must be an integer ≥ 1 (1: one-step TD; ≥ T: Monte Carlo), got {n}"))
+    })
+}
+
 impl NStep {
-    fn check(&self, x: &ReturnInputs) -> Result<()> {
-        if self.n == 0 {
-            return Err(Error::OutOfDomain { name: "n_step.n".into(), value: 0.0, domain: "{1, 2, 3, …}".into() });
-        }
-        x.validate(META)
-    }
-
-    /// m = min(n, T − t).
+    /// m = min(n, T − t), the steps summed before bootstrapping at step t.
     fn horizon(&self, t: usize, t_len: usize) -> usize {
-        self.n.min(t_len - t)
-    }
-}
-
-/// γₜ·dₜ at flat index i.
-fn discount(x: &ReturnInputs, i: usize) -> f64 {
-    x.meta[0][i] * x.discounts[i]
-}
-
-/// Gₜ of one step (index i = t·B + e) by its tail recursion Sₖ = rₜ₊ₖ + γₜ₊ₖ Sₖ₊₁, Sₘ = V(xₜ₊ₘ).
-fn tails(x: &ReturnInputs, i: usize, m: usize, out: &mut [f64]) {
-    let b = x.batch.b;
-    out[m] = x.next_values[i + (m - 1) * b];
-    for k in (0..m).rev() {
-        let j = i + k * b;
-        out[k] = x.rewards[j] + discount(x, j) * out[k + 1];
+        self.n.get().min(t_len - t)
     }
 }
 
@@ -71,70 +64,157 @@ impl ReturnFn for NStep {
     }
 
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
-        self.check(x)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let mut s = vec![0.0; self.n.min(t_len) + 1];
-        let mut g = vec![0.0; x.batch.len()];
-        for t in 0..t_len {
-            let m = self.horizon(t, t_len);
-            for (e, g) in g[t * b..(t + 1) * b].iter_mut().enumerate() {
-                tails(x, t * b + e, m, &mut s);
-                *g = s[0];
-            }
-        }
-        let advantages = g.iter().zip(x.values).map(|(g, v)| g - v).collect();
-        Ok(Targets { values: g, advantages })
+        x.validate(META)?;
+        let ([values, advantages], _) = run_kernel(&x.batch, &Value { x, n: self });
+        Ok(Targets { values, advantages })
     }
 
-    /// dSₖ = drₜ₊ₖ + dγₜ₊ₖ·dₜ₊ₖ·Sₖ₊₁ + γₜ₊ₖ dSₖ₊₁,  dSₘ = dV(xₜ₊ₘ),  dGₜ = dS₀.
+    /// See [`Jvp`].
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
-        self.check(x)?;
+        x.validate(META)?;
         dx.validate(&x.batch, META.len())?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
-        let mut s = vec![0.0; self.n.min(t_len) + 1];
-        let mut dg = vec![0.0; x.batch.len()];
-        for t in 0..t_len {
-            let m = self.horizon(t, t_len);
-            for (e, dg) in dg[t * b..(t + 1) * b].iter_mut().enumerate() {
-                let i = t * b + e;
-                tails(x, i, m, &mut s);
-                let mut ds = at(dx.next_values, i + (m - 1) * b);
-                for k in (0..m).rev() {
-                    let j = i + k * b;
-                    ds = at(dx.rewards, j) + at(dx.meta(0), j) * x.discounts[j] * s[k + 1] + discount(x, j) * ds;
-                }
-                *dg = ds;
-            }
-        }
-        let advantages = dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect();
-        Ok(Targets { values: dg, advantages })
+        let ([values, advantages], _) = run_kernel(&x.batch, &Jvp { x, dx, n: self });
+        Ok(Targets { values, advantages })
     }
 
-    /// With Pₖ = Π_{i<k} γₜ₊ᵢ: r̄ₜ₊ₖ += ḡₜPₖ, V̄(xₜ₊ₘ) += ḡₜPₘ, γ̄ₜ₊ₖ += ḡₜPₖdₜ₊ₖSₖ₊₁, V̄ₜ = −Āₜ.
+    /// The pull-back of each Gₜ along its m steps, forwards: with Pₖ = ḡₜ Π_{i<k} γₜ₊ᵢ and
+    /// ḡₜ = v̄ₜ + Āₜ, r̄ₜ₊ₖ += Pₖ, γ̄ₜ₊ₖ += Pₖ dₜ₊ₖ Sₖ₊₁ (the tails Sₖ of the value recursion),
+    /// V̄(xₜ₊ₘ) += Pₘ, and V̄ₜ = −Āₜ; no cotangent for the log importance ratios.
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
-        self.check(x)?;
+        x.validate(META)?;
         dy.validate(&x.batch)?;
         let (t_len, b) = (x.batch.t, x.batch.b);
         let mut out = InputCotangents::zeros(&x.batch, META.len());
-        let mut s = vec![0.0; self.n.min(t_len) + 1];
+        // tails[k·B..(k+1)·B] holds the row Sₖ of the step being pulled back.
+        let mut tails = vec![0.0; (self.n.get().min(t_len) + 1) * b];
+        let mut p = vec![0.0; b];
         for t in 0..t_len {
             let m = self.horizon(t, t_len);
-            for i in t * b..(t + 1) * b {
-                let gb = dy.values[i] + dy.advantages[i];
-                out.values[i] = -dy.advantages[i];
-                tails(x, i, m, &mut s);
-                let mut p = gb;
-                for k in 0..m {
-                    let j = i + k * b;
-                    out.rewards[j] += p;
-                    out.meta[0][j] += p * x.discounts[j] * s[k + 1];
-                    p *= discount(x, j);
-                }
-                out.next_values[i + (m - 1) * b] += p;
+            tails[m * b..(m + 1) * b].copy_from_slice(row(x.next_values, b, t + m - 1));
+            for k in (0..m).rev() {
+                let (s, s_next) = tails[k * b..(k + 2) * b].split_at_mut(b);
+                tail_row(x, t + k, s_next, s);
+            }
+            for ((p, u_v), u_a) in p.iter_mut().zip(row(dy.values, b, t)).zip(row(dy.advantages, b, t)) {
+                *p = u_v + u_a;
+            }
+            for k in 0..m {
+                let j = t + k;
+                let (d, gamma) = (row(x.discounts, b, j), row(x.meta[0], b, j));
+                let s_next = &tails[(k + 1) * b..(k + 2) * b];
+                let r_bar = &mut out.rewards[j * b..(j + 1) * b];
+                let gamma_bar = &mut out.meta[0][j * b..(j + 1) * b];
+                pull_back_row(&mut p, r_bar, gamma_bar, d, gamma, s_next);
+            }
+            for (v_bar, p) in out.next_values[(t + m - 1) * b..(t + m) * b].iter_mut().zip(&p) {
+                *v_bar += p;
             }
         }
+        for (v_bar, u_a) in out.values.iter_mut().zip(dy.advantages) {
+            *v_bar = -u_a;
+        }
         Ok(out)
+    }
+}
+
+/// Sₖ = rⱼ + γⱼdⱼ Sₖ₊₁ for the row j = t + k, into `s`.
+#[inline(always)]
+fn tail_row(x: &ReturnInputs, j: usize, s_next: &[f64], s: &mut [f64]) {
+    let b = x.batch.b;
+    let (r, d, gamma, s_next) = (row(x.rewards, b, j), row(x.discounts, b, j), row(x.meta[0], b, j), &s_next[..b]);
+    for (e, s) in s[..b].iter_mut().enumerate() {
+        *s = r[e] + gamma[e] * d[e] * s_next[e];
+    }
+}
+
+/// One step of the pull-back: r̄ += P, γ̄ += P·d·Sₖ₊₁, then P ← P·γd.
+#[inline(always)]
+fn pull_back_row(p: &mut [f64], r_bar: &mut [f64], gamma_bar: &mut [f64], d: &[f64], gamma: &[f64], s_next: &[f64]) {
+    let b = p.len();
+    let (r_bar, gamma_bar, d, gamma, s_next) =
+        (&mut r_bar[..b], &mut gamma_bar[..b], &d[..b], &gamma[..b], &s_next[..b]);
+    for e in 0..b {
+        r_bar[e] += p[e];
+        gamma_bar[e] += p[e] * d[e] * s_next[e];
+        p[e] *= gamma[e] * d[e];
+    }
+}
+
+/// The value: for each t, the tail recursion from Sₘ = V(xₜ₊ₘ) down to S₀ = Gₜ; also
+/// Aₜ = Gₜ − V(xₜ). The inputs are validated before.
+struct Value<'a> {
+    x: &'a ReturnInputs<'a>,
+    n: &'a NStep,
+}
+
+impl Kernel<2> for Value<'_> {
+    #[inline(always)]
+    fn run(&self, [g, adv]: &mut [Output; 2]) -> bool {
+        let (x, t_len, b) = (self.x, self.x.batch.t, self.x.batch.b);
+        let (mut s, mut s_next) = (vec![0.0; b], vec![0.0; b]);
+        for t in 0..t_len {
+            let m = self.n.horizon(t, t_len);
+            s.copy_from_slice(row(x.next_values, b, t + m - 1));
+            for k in (0..m).rev() {
+                std::mem::swap(&mut s, &mut s_next);
+                tail_row(x, t + k, &s_next, &mut s);
+            }
+            write_targets_row(&s, row(x.values, b, t), row_mut(g, b, t), row_mut(adv, b, t));
+        }
+        true
+    }
+}
+
+/// vₜ = Gₜ and Aₜ = Gₜ − V(xₜ) for one row.
+#[inline(always)]
+fn write_targets_row(g: &[f64], v: &[f64], out_g: &mut [MaybeUninit<f64>], out_a: &mut [MaybeUninit<f64>]) {
+    let b = out_g.len();
+    let (g, v, out_a) = (&g[..b], &v[..b], &mut out_a[..b]);
+    for e in 0..b {
+        out_g[e].write(g[e]);
+        out_a[e].write(g[e] - v[e]);
+    }
+}
+
+/// The JVP: the tail recursion with its tangent beside it,
+///
+///   dSₖ = drₜ₊ₖ + dγₜ₊ₖ·dₜ₊ₖ·Sₖ₊₁ + γₜ₊ₖdₜ₊ₖ dSₖ₊₁,   dSₘ = dV(xₜ₊ₘ),   dGₜ = dS₀,
+///   dAₜ = dGₜ − dV(xₜ).
+struct Jvp<'a> {
+    x: &'a ReturnInputs<'a>,
+    dx: &'a InputTangents<'a>,
+    n: &'a NStep,
+}
+
+impl Kernel<2> for Jvp<'_> {
+    #[inline(always)]
+    fn run(&self, [dg, da]: &mut [Output; 2]) -> bool {
+        let (x, dx, t_len, b) = (self.x, self.dx, self.x.batch.t, self.x.batch.b);
+        let zeros = vec![0.0; b];
+        let (mut s, mut ds) = (vec![0.0; b], vec![0.0; b]);
+        for t in 0..t_len {
+            let m = self.n.horizon(t, t_len);
+            s.copy_from_slice(row(x.next_values, b, t + m - 1));
+            ds.copy_from_slice(row_or(dx.next_values, b, t + m - 1, &zeros));
+            for j in (t..t + m).rev() {
+                let (r, d, gamma) = (row(x.rewards, b, j), row(x.discounts, b, j), row(x.meta[0], b, j));
+                let (dr, d_gamma) = (row_or(dx.rewards, b, j, &zeros), row_or(dx.meta(0), b, j, &zeros));
+                tangent_row(&mut s, &mut ds, r, d, gamma, dr, d_gamma);
+            }
+            write_targets_row(&ds, row_or(dx.values, b, t, &zeros), row_mut(dg, b, t), row_mut(da, b, t));
+        }
+        true
+    }
+}
+
+/// One step of the tail recursion and of its tangent: (S, dS) ← (r + γd·S, dr + dγ·d·S + γd·dS).
+#[inline(always)]
+fn tangent_row(s: &mut [f64], ds: &mut [f64], r: &[f64], d: &[f64], gamma: &[f64], dr: &[f64], d_gamma: &[f64]) {
+    let b = s.len();
+    let (ds, r, d, gamma, dr, d_gamma) = (&mut ds[..b], &r[..b], &d[..b], &gamma[..b], &dr[..b], &d_gamma[..b]);
+    for e in 0..b {
+        ds[e] = dr[e] + d_gamma[e] * d[e] * s[e] + gamma[e] * d[e] * ds[e];
+        s[e] = r[e] + gamma[e] * d[e] * s[e];
     }
 }
 
@@ -155,35 +235,36 @@ mod tests {
             log_rhos: &z,
             meta: &[&g],
         };
-        NStep { n }.targets(&x).unwrap().values
+        NStep { n: NonZeroUsize::new(n).unwrap() }.targets(&x).unwrap().values
     }
 
     #[test]
     fn n_step_matches_hand_worked_cases_with_episode_end() {
         let (r, vn) = ([1.0, 2.0, 3.0], [10.0, 20.0, 40.0]);
-        // n = 1: Gₜ = rₜ + γV(xₜ₊₁) = [1 + 5, 2 + 10, 3 + 20].
+        // n = 1 (one-step TD): Gₜ = rₜ + γV(xₜ₊₁) = [1 + 5, 2 + 10, 3 + 20].
         assert_eq!(targets(1, &r, &[1.0; 3], &vn, 0.5), vec![6.0, 12.0, 23.0]);
-        // n = 2: G₀ = 1 + 0.5·2 + 0.25·20 = 7; G₁ = 2 + 1.5 + 0.25·40 = 13.5; G₂ = 3 + 20 = 23.
+        // n = 2: G₀ = 1 + 0.5·2 + 0.25·20 = 7; G₁ = 2 + 0.5·3 + 0.25·40 = 13.5; G₂ = 3 + 0.5·40 = 23.
         assert_eq!(targets(2, &r, &[1.0; 3], &vn, 0.5), vec![7.0, 13.5, 23.0]);
-        // n ≥ T, episode ends after step 0: G₀ = 1; G₁ = 2 + 1.5 + 0.25·40 = 13.5.
+        // n = 2, the episode ends after step 1 (d₁ = 0): G₀ = 1 + 0.5·2 + 0.5·0·20 = 2;
+        // G₁ = 2 + 0·(…) = 2; G₂ = 3 + 0.5·40 = 23.
+        assert_eq!(targets(2, &r, &[1.0, 0.0, 1.0], &vn, 0.5), vec![2.0, 2.0, 23.0]);
+        // n ≥ T (Monte Carlo, bootstrapped at the batch end), the episode ends after step 0:
+        // G₀ = 1; G₁ = 2 + 0.5·3 + 0.25·40 = 13.5; G₂ = 23.
         assert_eq!(targets(5, &r, &[0.0, 1.0, 1.0], &vn, 0.5), vec![1.0, 13.5, 23.0]);
-        // γ = 0: the reward alone; T = 1: one step.
+        // n = T equals n > T: G₀ = 1 + 0.5·2 + 0.25·3 + 0.125·40 = 7.75.
+        assert_eq!(targets(3, &r, &[1.0; 3], &vn, 0.5), targets(9, &r, &[1.0; 3], &vn, 0.5));
+        assert_eq!(targets(3, &r, &[1.0; 3], &vn, 0.5)[0], 7.75);
+        // γ = 0: the reward alone; T = 1: one step, r + γV(x₁) = 1 + 0.5·4.
         assert_eq!(targets(3, &r, &[1.0; 3], &vn, 0.0), r.to_vec());
         assert_eq!(targets(3, &[1.0], &[1.0], &[4.0], 0.5), vec![3.0]);
     }
 
     #[test]
-    fn n_of_zero_is_an_error_that_states_the_domain() {
-        let z = [0.0];
-        let x = ReturnInputs {
-            batch: Batch::new(1, 1).unwrap(),
-            rewards: &z,
-            discounts: &z,
-            values: &z,
-            next_values: &z,
-            log_rhos: &z,
-            meta: &[&[0.5]],
-        };
-        assert!(NStep { n: 0 }.targets(&x).unwrap_err().to_string().contains("{1, 2, 3, …}"));
+    fn n_below_one_is_an_error_that_names_n_and_states_what_is_allowed() {
+        for n in ["0", "-2"] {
+            let err = toml::from_str::<NStep>(&format!("n = {n}")).unwrap_err().to_string();
+            assert!(err.contains("`n` must be an integer ≥ 1") && err.contains(&format!("got {n}")), "{err}");
+        }
+        assert_eq!(toml::from_str::<NStep>("n = 4").unwrap().n.get(), 4);
     }
 }

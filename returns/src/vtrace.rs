@@ -524,24 +524,24 @@ mod tests {
     }
 
     #[test]
-    fn on_policy_vtrace_equals_the_lambda_return() {
-        use crate::LambdaReturn;
-        let (r, d, v, vn) = ([1.0, -0.5, 2.0], [1.0, 1.0, 1.0], [0.3, -0.2, 0.7], [-0.2, 0.7, 1.5]);
-        let (g, l) = ([0.9; 3], [0.6; 3]);
-        let z = [0.0; 3];
-        let x = ReturnInputs {
-            batch: Batch::new(3, 1).unwrap(),
-            rewards: &r,
-            discounts: &d,
-            values: &v,
-            next_values: &vn,
-            log_rhos: &z,
-            meta: &[&g, &l],
-        };
-        let lr = LambdaReturn {}.targets(&x).unwrap();
-        let vt = vtrace(&r, &d, &v, &vn, &z, 0.9, 0.6);
-        for (a, b) in lr.values.iter().zip(&vt.values) {
-            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    fn vtrace_with_gamma_zero_is_the_truncated_one_step_error() {
+        // T = 2, γ = 0: vₜ = Vₜ + ρ̂ₜ(rₜ − Vₜ), Aₜ = π̂ₜ(rₜ − Vₜ), nothing carried.
+        // ρ = (2, 0.5): v = (1 + 1·(3 − 1), 0 + 0.5·(−1 − 0)) = (3, −0.5), A = (2, −0.5).
+        let t = vtrace(&[3.0, -1.0], &[1.0, 1.0], &[1.0, 0.0], &[5.0, 5.0], &[2f64.ln(), 0.5f64.ln()], 0.0, 1.0);
+        assert!((t.values[0] - 3.0).abs() < 1e-15 && (t.values[1] + 0.5).abs() < 1e-15, "{:?}", t.values);
+        assert!((t.advantages[0] - 2.0).abs() < 1e-15 && (t.advantages[1] + 0.5).abs() < 1e-15, "{:?}", t.advantages);
+    }
+
+    #[test]
+    fn vtrace_carries_truncated_traces_off_policy() {
+        // T = 2, γ = 0.5, λ = 0.5, ρ = (e^{ln 3} = 3, 0.5) with ρ̄ = c̄ = ρ̄_pg = 1.
+        // Step 1: δ₁ = min(1, 0.5)·(1 + 0.5·2 − 1) = 0.5, v₁ = 1 + 0.5 = 1.5, A₁ = 0.5·(1 + 0.5·2 − 1) = 0.5.
+        // Step 0: δ₀ = min(1, 3)·(0 + 0.5·1 − 0) = 0.5, c₀ = λ·min(1, 3) = 0.5,
+        //   v₀ = 0 + 0.5 + 0.5·0.5·(v₁ − V₁) = 0.5 + 0.25·0.5 = 0.625,
+        //   q₀ = λv₁ + (1 − λ)V(x₁) = 0.75 + 0.5 = 1.25, A₀ = 1·(0 + 0.5·1.25 − 0) = 0.625.
+        let t = vtrace(&[0.0, 1.0], &[1.0, 1.0], &[0.0, 1.0], &[1.0, 2.0], &[3f64.ln(), 0.5f64.ln()], 0.5, 0.5);
+        for (got, want) in t.values.iter().chain(&t.advantages).zip([0.625, 1.5, 0.625, 0.5]) {
+            assert!((got - want).abs() < 1e-15, "{got} vs {want}: {t:?}");
         }
     }
 }

@@ -62,7 +62,8 @@ fn unknown_option_and_missing_option_say_what_the_plugin_takes() {
 #[test]
 fn syntax_error_carries_line_and_column() {
     let err = Experiment::parse("exp.toml", "name = \"t\"\n[return\ntype = 1\n").unwrap_err().to_string();
-    assert!(err.starts_with("exp.toml:2:"), "{err}");
+    // `[return` ends at column 8, where `]` was expected.
+    assert!(err.starts_with("exp.toml:2:8:") && err.contains("TOML syntax error"), "{err}");
 }
 
 #[test]
@@ -91,4 +92,18 @@ fn a_valid_experiment_keeps_declaration_order_and_defaults() {
     assert_eq!(names, ["gamma", "lambda", "rho_bar", "c_bar", "pg_rho_bar"]);
     assert!(exp.ret.meta[1].learnable && exp.ret.meta[1].per_state && exp.ret.meta[1].value == 0.9);
     assert!(!exp.ret.meta[0].learnable && exp.ret.meta[0].value == 0.99);
+}
+
+#[test]
+fn n_below_one_is_an_error_at_the_key_that_says_what_is_allowed() {
+    let err = error("[return]\ntype = \"n_step\"\nn = 0\n");
+    assert!(err.starts_with(&line_of_body(3)) && err.contains("`n` must be an integer ≥ 1"), "{err}");
+}
+
+#[test]
+fn a_nan_meta_parameter_is_outside_its_domain() {
+    let err = error("[return]\ntype = \"lambda_return\"\nlambda = nan\n");
+    assert!(err.starts_with(&line_of_body(3)) && err.contains("lambda") && err.contains("[0, 1]"), "{err}");
+    let err = error("[return]\ntype = \"lambda_return\"\n[[reward_transform]]\ntype = \"clip\"\nthreshold = 0\n");
+    assert!(err.starts_with(&line_of_body(5)) && err.contains("threshold") && err.contains("(0, ∞)"), "{err}");
 }

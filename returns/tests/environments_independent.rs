@@ -1,0 +1,80 @@
+//! The B environments of a batch never interact: for every registered return plugin, each
+//! column of the targets, of the JVP and of the VJP of a batch equals, bit for bit, what that
+//! environment gives as a batch of its own (B = 1): in a release build (`cargo test --release`)
+//! that also compares the kernels' vector lanes with their scalar remainder.
+
+use mgrl_core::{
+    registry, Batch, InputCotangents, InputTangents, PluginKind, ReturnFn, ReturnInputs, TargetCotangents,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+// Link the crate under test: its plugins register through inventory when linked.
+use mgrl_returns as _;
+
+const T: usize = 6;
+/// Not a multiple of any vector width, so that every kernel also runs its scalar remainder.
+const B: usize = 37;
+
+fn column(x: &[f64], b: usize, c: usize) -> Vec<f64> {
+    x.iter().skip(c).step_by(b).copied().collect()
+}
+
+/// arrays = [rewards, discounts, values, next_values, log_rhos, tangent, cotangent, meta…]
+/// for `b` environments, or the column `c` of those.
+fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]], b: usize) -> ReturnInputs<'a> {
+    ReturnInputs {
+        batch: Batch::new(T, b).unwrap(),
+        rewards: &arrays[0],
+        discounts: &arrays[1],
+        values: &arrays[2],
+        next_values: &arrays[3],
+        log_rhos: &arrays[4],
+        meta,
+    }
+}
+
+fn all_cotangents(c: &InputCotangents) -> Vec<&Vec<f64>> {
+    [&c.rewards, &c.values, &c.next_values, &c.log_rhos].into_iter().chain(&c.meta).collect()
+}
+
+#[test]
+fn each_environment_of_a_batch_gives_what_it_gives_alone() {
+    for entry in registry::plugins().into_iter().filter(|p| p.kind == PluginKind::Return) {
+        let options = if entry.name == "n_step" { "n = 4" } else { "" };
+        let p: Box<dyn ReturnFn> = toml::from_str(&format!("type = \"{}\"\n{options}", entry.name)).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut u = |lo: f64, hi: f64| (0..T * B).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
+        let discounts = u(0.0, 1.0).into_iter().map(|p| if p < 0.2 { 0.0 } else { 1.0 }).collect();
+        let mut arrays =
+            vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.5, 0.5), u(-1.0, 1.0), u(-1.0, 1.0)];
+        for m in p.meta_params() {
+            arrays.push(if m.domain.hi <= 1.0 { u(0.1, 0.9) } else { u(0.5, 2.0) });
+        }
+        let run = |arrays: &[Vec<f64>], b: usize| {
+            let meta: Vec<&[f64]> = arrays[7..].iter().map(Vec::as_slice).collect();
+            let x = inputs(arrays, &meta, b);
+            let dx = InputTangents {
+                rewards: Some(&arrays[5]),
+                log_rhos: Some(&arrays[6]),
+                meta: arrays[7..].iter().map(|m| Some(&m[..])).collect(),
+                ..Default::default()
+            };
+            let dy = TargetCotangents { values: &arrays[5], advantages: &arrays[6] };
+            (p.targets(&x).unwrap(), p.jvp(&x, &dx).unwrap(), p.vjp(&x, &dy).unwrap())
+        };
+        let (targets, jvp, vjp) = run(&arrays, B);
+        for c in 0..B {
+            let alone: Vec<Vec<f64>> = arrays.iter().map(|a| column(a, B, c)).collect();
+            let (t1, j1, v1) = run(&alone, 1);
+            let name = entry.name;
+            assert_eq!(t1.values, column(&targets.values, B, c), "{name}: value targets, environment {c}");
+            assert_eq!(t1.advantages, column(&targets.advantages, B, c), "{name}: advantages, environment {c}");
+            assert_eq!(j1.values, column(&jvp.values, B, c), "{name}: JVP of the value targets, environment {c}");
+            assert_eq!(j1.advantages, column(&jvp.advantages, B, c), "{name}: JVP of the advantages, environment {c}");
+            for (k, (one, all)) in all_cotangents(&v1).into_iter().zip(all_cotangents(&vjp)).enumerate() {
+                assert_eq!(*one, column(all, B, c), "{name}: cotangent {k}, environment {c}");
+            }
+        }
+    }
+}
