@@ -1,7 +1,10 @@
 //! Reward clipping (Mnih et al. 2015, "Human-level control through deep reinforcement
-//! learning"), with the threshold as a meta-parameter:
+//! learning"), with the threshold as a meta-parameter: from rewards rₜ and thresholds cₜ > 0,
+//! both for t ∈ [0, T),
 //!
-//!   r̃ₜ = clamp(rₜ, −cₜ, cₜ),   ∂r̃/∂r = 1[|rₜ| < cₜ],   ∂r̃/∂c = sign(rₜ)·1[|rₜ| > cₜ].
+//!   r̃ₜ = clamp(rₜ, −cₜ, cₜ),   ∂r̃/∂r = 1[|rₜ| < cₜ],   ∂r̃/∂c = sign(rₜ)·1[|rₜ| ≥ cₜ]
+//!
+//! (the almost-everywhere derivatives; at |rₜ| = cₜ the threshold's).
 
 use mgrl_core::registry::PluginOption;
 use mgrl_core::reward_transform::RewardCotangents;
@@ -27,6 +30,11 @@ inventory::submit! {
     }
 }
 
+/// r̃ = clamp(r, −c, c).
+fn value(r: f64, c: f64) -> f64 {
+    r.clamp(-c, c)
+}
+
 /// (∂r̃/∂r, ∂r̃/∂c) at one step.
 fn partials(r: f64, c: f64) -> (f64, f64) {
     if r.abs() < c {
@@ -43,17 +51,14 @@ impl RewardTransform for Clip {
     }
 
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        Ok(x.rewards.iter().zip(x.meta[0]).map(|(r, c)| r.clamp(-c, *c)).collect())
+        elementwise::apply(x, META, value)
     }
 
     fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        elementwise::jvp(x, d_rewards, d_meta, partials)
+        elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 
     fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
-        x.validate(META)?;
-        elementwise::vjp(x, cot, partials)
+        elementwise::vjp(x, META, cot, partials)
     }
 }

@@ -10,7 +10,7 @@
 //! costs 60 µs or more, as much as a whole λ-return of T = 128, B = 512.
 
 use crate::simd::vectorised;
-use mgrl_core::{Batch, Error};
+use mgrl_core::{Batch, Error, MetaParamSpec, Result, ReturnInputs};
 use std::mem::MaybeUninit;
 
 /// One output being written.
@@ -65,14 +65,24 @@ pub(crate) fn row_mut(out: &mut [MaybeUninit<f64>], b: usize, t: usize) -> &mut 
     &mut out[t * b..][..b]
 }
 
-/// The error for results that are not finite although every input was valid (the kernel
-/// flagged them, and the full input checks passed): the first such element of `outputs`.
-pub(crate) fn overflow(what: &str, outputs: &[&[f64]]) -> Error {
+/// Whether every one of `xs` is finite (no branch, so that a loop calling it vectorises).
+#[inline(always)]
+pub(crate) fn all_finite<const N: usize>(xs: [f64; N]) -> bool {
+    xs.iter().fold(true, |ok, x| ok & x.is_finite())
+}
+
+/// Nothing when a kernel's fused checks passed (`ok`); else the precise error: that of the full
+/// input checks, or, when every input is valid, the first result in `outputs` that overflowed.
+pub(crate) fn check(ok: bool, x: &ReturnInputs, specs: &[MetaParamSpec], what: &str, outputs: &[&[f64]]) -> Result<()> {
+    if ok {
+        return Ok(());
+    }
+    x.validate(specs)?;
     let (index, value) = outputs
         .iter()
         .find_map(|out| out.iter().enumerate().find(|(_, v)| !v.is_finite()))
         .map_or((0, f64::NAN), |(i, &v)| (i, v));
-    Error::NonFinite { what: what.into(), index, value }
+    Err(Error::NonFinite { what: what.into(), index, value })
 }
 
 /// A NaN with a payload of its own, marking elements no kernel wrote (debug builds; checked

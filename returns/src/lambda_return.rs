@@ -10,7 +10,7 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read.
 
-use crate::kernel::{overflow, row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
 use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
@@ -50,7 +50,7 @@ impl ReturnFn for LambdaReturn {
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate_shapes(META)?;
         let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
-        check(x, ok, &[&values, &advantages])?;
+        check(ok, x, META, "λ-return targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -59,7 +59,7 @@ impl ReturnFn for LambdaReturn {
         x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
         let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
-        check(x, ok, &[&values, &advantages])?;
+        check(ok, x, META, "λ-return tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -69,26 +69,15 @@ impl ReturnFn for LambdaReturn {
         check_len("value-target cotangent", dy.values, x.batch.len())?;
         check_len("advantage cotangent", dy.advantages, x.batch.len())?;
         let ([g], ok) = run_kernel(&x.batch, &Value { x });
-        check(x, ok, &[&g])?;
+        check(ok, x, META, "λ-return targets", &[&g])?;
         let ([rewards, values, next_values, gamma, lambda], ok) = run_kernel(&x.batch, &Vjp { x, dy, g: &g });
         if !ok {
-            x.validate(META)?;
             dy.validate(&x.batch)?;
-            return Err(overflow("λ-return cotangents", &[&rewards]));
         }
+        check(ok, x, META, "λ-return cotangents", &[&rewards])?;
         let log_rhos = vec![0.0; x.batch.len()];
         Ok(InputCotangents { rewards, values, next_values, log_rhos, meta: vec![gamma, lambda] })
     }
-}
-
-/// The error for a kernel that flagged something: the bad input, or else the first result
-/// that overflowed.
-fn check(x: &ReturnInputs, ok: bool, outputs: &[&[f64]]) -> Result<()> {
-    if ok {
-        return Ok(());
-    }
-    x.validate(META)?;
-    Err(overflow("λ-return targets", outputs))
 }
 
 /// Row t of the inputs (or of their tangents): B elements each.
@@ -115,7 +104,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (w long) for those absent and for d, which has none.
+    /// The tangents' row, `zeros` (B long) for those absent and for d, which has none.
     #[inline(always)]
     fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
@@ -227,7 +216,8 @@ impl Kernel<2> for Value<'_> {
 ///   dGₜ = drₜ + dγₜ·dₜ·[(1−λₜ)V′ₜ + λₜGₜ₊₁] + γₜ[(1−λₜ)dV′ₜ + λₜ dGₜ₊₁ + dλₜ(Gₜ₊₁ − V′ₜ)],
 ///   dG_T = dV′_{T−1},   dAₜ = dGₜ − dV(xₜ),   with V′ₜ = V(xₜ₊₁).
 ///
-/// Its checks are the value's (with V(xₜ), which dAₜ does not read).
+/// Its checks are the value's (with V(xₜ), which dAₜ does not read), and that the tangents are
+/// finite.
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
@@ -268,10 +258,11 @@ fn jvp_row(
         let d_mix = (1.0 - lambda) * dx.v_next[k] + lambda * dg_next[k] + dx.lambda[k] * (g_next[k] - v_next);
         let gt = x.r[k] + x.gamma[k] * x.d[k] * mix;
         let dgt = dx.r[k] + dx.gamma[k] * x.d[k] * mix + x.gamma[k] * x.d[k] * d_mix;
+        let dat = dgt - dx.v[k];
         out_g[k].write(dgt);
-        out_a[k].write(dgt - dx.v[k]);
+        out_a[k].write(dat);
         (g_next[k], dg_next[k]) = (gt, dgt);
-        ok &= x.valid(k) & gt.is_finite() & x.v[k].is_finite();
+        ok &= x.valid(k) & all_finite([gt, x.v[k], dgt, dat]);
     }
     ok
 }
@@ -283,8 +274,8 @@ fn jvp_row(
 ///
 /// and then r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−λₜ) (ḡₜγₜ at t = T−1, where Gₜ₊₁ ≡ V′ₜ),
 /// γ̄ₜ = ḡₜdₜ[(1−λₜ)V′ₜ + λₜGₜ₊₁], λ̄ₜ = ḡₜγₜ(Gₜ₊₁ − V′ₜ), V̄ₜ = −Āₜ, and no cotangent for the
-/// log importance ratios. Its check fails when a ḡₜ is not finite (a NaN or infinite
-/// cotangent, or an overflow), or a value V(xₜ), which the first pass does not read.
+/// log importance ratios. Its check fails when a cotangent is not finite (a NaN or infinite
+/// target cotangent, or an overflow), or a value V(xₜ), which the first pass does not read.
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
     dy: &'a TargetCotangents<'a>,
@@ -342,14 +333,17 @@ fn vjp_row(
         let (lambda, v_next, g_next) = (x.lambda[k], x.v_next[k], g_next[k]);
         let g_bar = u_v[k] + u_a[k] + carry[k];
         let discount = x.gamma[k] * x.d[k];
+        // At the last step G_T ≡ V′ takes the cotangent that Gₜ₊₁ would.
+        let v_next_bar = g_bar * discount * if adj.last { 1.0 } else { 1.0 - lambda };
+        let gamma_bar = g_bar * x.d[k] * ((1.0 - lambda) * v_next + lambda * g_next);
+        let lambda_bar = g_bar * discount * (g_next - v_next);
         r_out[k].write(g_bar);
         v_out[k].write(-u_a[k]);
-        // At the last step G_T ≡ V′ takes the cotangent that Gₜ₊₁ would.
-        vn_out[k].write(g_bar * discount * if adj.last { 1.0 } else { 1.0 - lambda });
-        gamma_out[k].write(g_bar * x.d[k] * ((1.0 - lambda) * v_next + lambda * g_next));
-        lambda_out[k].write(g_bar * discount * (g_next - v_next));
+        vn_out[k].write(v_next_bar);
+        gamma_out[k].write(gamma_bar);
+        lambda_out[k].write(lambda_bar);
         carry[k] = discount * lambda * g_bar;
-        ok &= g_bar.is_finite() & x.v[k].is_finite();
+        ok &= all_finite([g_bar, v_next_bar, gamma_bar, lambda_bar, x.v[k]]);
     }
     ok
 }

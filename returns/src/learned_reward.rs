@@ -1,5 +1,6 @@
 //! A learned reward added to the environment's (Zheng, Oh & Singh 2018, "On Learning
-//! Intrinsic Rewards for Policy Gradient Methods"; Xu et al. 2018 §1):
+//! Intrinsic Rewards for Policy Gradient Methods"; Xu et al. 2018 §1): from rewards rₜ and
+//! the reward network's outputs r_η(xₜ, aₜ), both for t ∈ [0, T),
 //!
 //!   r̃ₜ = rₜ + r_η(xₜ, aₜ),   ∂r̃/∂r = 1,   ∂r̃/∂r_η = 1.
 //!
@@ -41,6 +42,12 @@ inventory::submit! {
     }
 }
 
+/// r̃ = r + r_η.
+fn value(r: f64, bonus: f64) -> f64 {
+    r + bonus
+}
+
+/// (∂r̃/∂r, ∂r̃/∂r_η) = (1, 1).
 fn partials(_r: f64, _bonus: f64) -> (f64, f64) {
     (1.0, 1.0)
 }
@@ -52,17 +59,14 @@ impl RewardTransform for LearnedReward {
     }
 
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        Ok(x.rewards.iter().zip(x.meta[0]).map(|(r, bonus)| r + bonus).collect())
+        elementwise::apply(x, META, value)
     }
 
     fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        elementwise::jvp(x, d_rewards, d_meta, partials)
+        elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 
     fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
-        x.validate(META)?;
-        elementwise::vjp(x, cot, partials)
+        elementwise::vjp(x, META, cot, partials)
     }
 }

@@ -11,7 +11,7 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read. Each Gₜ costs m steps: O(T·min(n, T)·B).
 
-use crate::kernel::{row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
     InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
@@ -65,7 +65,8 @@ impl ReturnFn for NStep {
 
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate(META)?;
-        let ([values, advantages], _) = run_kernel(&x.batch, &Value { x, n: self });
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x, n: self });
+        check(ok, x, META, "n-step targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -73,7 +74,8 @@ impl ReturnFn for NStep {
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate(META)?;
         dx.validate(&x.batch, META.len())?;
-        let ([values, advantages], _) = run_kernel(&x.batch, &Jvp { x, dx, n: self });
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx, n: self });
+        check(ok, x, META, "n-step tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -113,6 +115,14 @@ impl ReturnFn for NStep {
         for (v_bar, u_a) in out.values.iter_mut().zip(dy.advantages) {
             *v_bar = -u_a;
         }
+        let outputs = [&out.rewards, &out.next_values, &out.meta[0]];
+        check(
+            outputs.iter().all(|o| o.iter().all(|v| v.is_finite())),
+            x,
+            META,
+            "n-step cotangents",
+            &outputs.map(|o| &o[..]),
+        )?;
         Ok(out)
     }
 }
@@ -141,7 +151,7 @@ fn pull_back_row(p: &mut [f64], r_bar: &mut [f64], gamma_bar: &mut [f64], d: &[f
 }
 
 /// The value: for each t, the tail recursion from Sₘ = V(xₜ₊ₘ) down to S₀ = Gₜ; also
-/// Aₜ = Gₜ − V(xₜ). The inputs are validated before.
+/// Aₜ = Gₜ − V(xₜ). The inputs are validated before; its check fails when a target overflows.
 struct Value<'a> {
     x: &'a ReturnInputs<'a>,
     n: &'a NStep,
@@ -152,6 +162,7 @@ impl Kernel<2> for Value<'_> {
     fn run(&self, [g, adv]: &mut [Output; 2]) -> bool {
         let (x, t_len, b) = (self.x, self.x.batch.t, self.x.batch.b);
         let (mut s, mut s_next) = (vec![0.0; b], vec![0.0; b]);
+        let mut ok = true;
         for t in 0..t_len {
             let m = self.n.horizon(t, t_len);
             s.copy_from_slice(row(x.next_values, b, t + m - 1));
@@ -159,27 +170,33 @@ impl Kernel<2> for Value<'_> {
                 std::mem::swap(&mut s, &mut s_next);
                 tail_row(x, t + k, &s_next, &mut s);
             }
-            write_targets_row(&s, row(x.values, b, t), row_mut(g, b, t), row_mut(adv, b, t));
+            ok &= write_targets_row(&s, row(x.values, b, t), row_mut(g, b, t), row_mut(adv, b, t));
         }
-        true
+        ok
     }
 }
 
-/// vₜ = Gₜ and Aₜ = Gₜ − V(xₜ) for one row.
+/// vₜ = Gₜ and Aₜ = Gₜ − V(xₜ) for one row (or their tangents); false if one is not finite.
 #[inline(always)]
-fn write_targets_row(g: &[f64], v: &[f64], out_g: &mut [MaybeUninit<f64>], out_a: &mut [MaybeUninit<f64>]) {
+fn write_targets_row(g: &[f64], v: &[f64], out_g: &mut [MaybeUninit<f64>], out_a: &mut [MaybeUninit<f64>]) -> bool {
     let b = out_g.len();
     let (g, v, out_a) = (&g[..b], &v[..b], &mut out_a[..b]);
+    let mut ok = true;
     for e in 0..b {
+        let a = g[e] - v[e];
         out_g[e].write(g[e]);
-        out_a[e].write(g[e] - v[e]);
+        out_a[e].write(a);
+        ok &= all_finite([g[e], a]);
     }
+    ok
 }
 
 /// The JVP: the tail recursion with its tangent beside it,
 ///
 ///   dSₖ = drₜ₊ₖ + dγₜ₊ₖ·dₜ₊ₖ·Sₖ₊₁ + γₜ₊ₖdₜ₊ₖ dSₖ₊₁,   dSₘ = dV(xₜ₊ₘ),   dGₜ = dS₀,
 ///   dAₜ = dGₜ − dV(xₜ).
+///
+/// Its check fails when a target or a tangent overflows.
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
@@ -192,6 +209,7 @@ impl Kernel<2> for Jvp<'_> {
         let (x, dx, t_len, b) = (self.x, self.dx, self.x.batch.t, self.x.batch.b);
         let zeros = vec![0.0; b];
         let (mut s, mut ds) = (vec![0.0; b], vec![0.0; b]);
+        let mut ok = true;
         for t in 0..t_len {
             let m = self.n.horizon(t, t_len);
             s.copy_from_slice(row(x.next_values, b, t + m - 1));
@@ -201,9 +219,10 @@ impl Kernel<2> for Jvp<'_> {
                 let (dr, d_gamma) = (row_or(dx.rewards, b, j, &zeros), row_or(dx.meta(0), b, j, &zeros));
                 tangent_row(&mut s, &mut ds, r, d, gamma, dr, d_gamma);
             }
-            write_targets_row(&ds, row_or(dx.values, b, t, &zeros), row_mut(dg, b, t), row_mut(da, b, t));
+            ok &= s.iter().all(|g| g.is_finite());
+            ok &= write_targets_row(&ds, row_or(dx.values, b, t, &zeros), row_mut(dg, b, t), row_mut(da, b, t));
         }
-        true
+        ok
     }
 }
 

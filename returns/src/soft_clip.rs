@@ -1,4 +1,5 @@
 //! Smooth reward squashing, a differentiable variant of clipping with the same threshold:
+//! from rewards rₜ and thresholds cₜ > 0, both for t ∈ [0, T),
 //!
 //!   r̃ₜ = cₜ · tanh(rₜ / cₜ),   ∂r̃/∂r = 1 − tanh²(r/c),   ∂r̃/∂c = tanh(r/c) − (r/c)(1 − tanh²(r/c)).
 //!
@@ -28,11 +29,18 @@ inventory::submit! {
     }
 }
 
-/// (∂r̃/∂r, ∂r̃/∂c) at one step.
+/// r̃ = c·tanh(r/c).
+fn value(r: f64, c: f64) -> f64 {
+    c * (r / c).tanh()
+}
+
+/// (∂r̃/∂r, ∂r̃/∂c) at one step. Where tanh(r/c) rounds to ±1, 1 − tanh² is 0 and so is
+/// (r/c)(1 − tanh²) (r/c may have overflowed: ∞·0 would be NaN).
 fn partials(r: f64, c: f64) -> (f64, f64) {
-    let th = (r / c).tanh();
+    let z = r / c;
+    let th = z.tanh();
     let sech2 = 1.0 - th * th;
-    (sech2, th - (r / c) * sech2)
+    (sech2, if sech2 == 0.0 { th } else { th - z * sech2 })
 }
 
 #[typetag::serde(name = "soft_clip")]
@@ -42,17 +50,14 @@ impl RewardTransform for SoftClip {
     }
 
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        Ok(x.rewards.iter().zip(x.meta[0]).map(|(r, c)| c * (r / c).tanh()).collect())
+        elementwise::apply(x, META, value)
     }
 
     fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
-        x.validate(META)?;
-        elementwise::jvp(x, d_rewards, d_meta, partials)
+        elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 
     fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
-        x.validate(META)?;
-        elementwise::vjp(x, cot, partials)
+        elementwise::vjp(x, META, cot, partials)
     }
 }

@@ -17,7 +17,7 @@
 //! (bar < ρ), else to log ρ (times ρ).
 
 use crate::exp::exp;
-use crate::kernel::{overflow, row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
 use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
@@ -59,7 +59,7 @@ impl ReturnFn for VTrace {
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate_shapes(META)?;
         let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
-        check(x, ok, &[&values, &advantages])?;
+        check(ok, x, META, "V-trace targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -68,7 +68,7 @@ impl ReturnFn for VTrace {
         x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
         let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
-        check(x, ok, &[&values, &advantages])?;
+        check(ok, x, META, "V-trace tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
 
@@ -78,26 +78,16 @@ impl ReturnFn for VTrace {
         check_len("value-target cotangent", dy.values, x.batch.len())?;
         check_len("advantage cotangent", dy.advantages, x.batch.len())?;
         let ([vs], ok) = run_kernel(&x.batch, &Value { x });
-        check(x, ok, &[&vs])?;
+        check(ok, x, META, "V-trace targets", &[&vs])?;
         let (cotangents, ok) = run_kernel(&x.batch, &Vjp { x, dy, vs: &vs });
         if !ok {
             dy.validate(&x.batch)?;
-            return Err(overflow("V-trace cotangents", &cotangents.each_ref().map(|c| &c[..])));
         }
+        check(ok, x, META, "V-trace cotangents", &cotangents.each_ref().map(|c| &c[..]))?;
         let [rewards, values, next_values, log_rhos, gamma, lambda, rho_bar, c_bar, pg_rho_bar] = cotangents;
         let meta = vec![gamma, lambda, rho_bar, c_bar, pg_rho_bar];
         Ok(InputCotangents { rewards, values, next_values, log_rhos, meta })
     }
-}
-
-/// The error for a kernel that flagged something: the bad input, or else the first result
-/// that overflowed.
-fn check(x: &ReturnInputs, ok: bool, outputs: &[&[f64]]) -> Result<()> {
-    if ok {
-        return Ok(());
-    }
-    x.validate(META)?;
-    Err(overflow("V-trace targets", outputs))
 }
 
 /// min(bar, ρ), taking the bar only when it is strictly smaller (the branch the derivatives follow).
@@ -142,7 +132,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (w long) for those absent and for d, which has none.
+    /// The tangents' row, `zeros` (B long) for those absent and for d, which has none.
     #[inline(always)]
     fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
@@ -272,6 +262,8 @@ impl Kernel<2> for Value<'_> {
 ///   d(vₜ − Vₜ) = dρ̂ₜ eₜ + ρ̂ₜ deₜ + d(γₜcₜ)(vₜ₊₁ − Vₜ₊₁) + γₜcₜ d(vₜ₊₁ − Vₜ₊₁),
 ///   dqₜ = dλₜ(vₜ₊₁ − V′ₜ) + λₜ dvₜ₊₁ + (1 − λₜ) dV′ₜ   (dV′ₜ at t = T − 1),
 ///   dAₜ = dπ̂ₜ fₜ + π̂ₜ dfₜ,   with V′ₜ = V(xₜ₊₁).
+///
+/// Its checks are the value's, and that the tangents are finite.
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
@@ -342,10 +334,11 @@ fn jvp_row(
         let df = dx.r[k] + d_discount * q + discount * dq - dx.v[k];
         let pg = truncated(x.pg_bar[k], rho);
         let a = pg * f;
+        let d_a = d_truncated(x.pg_bar[k], dx.pg_bar[k]) * f + pg * df;
         out_vs[k].write(d_vs);
-        out_adv[k].write(d_truncated(x.pg_bar[k], dx.pg_bar[k]) * f + pg * df);
+        out_adv[k].write(d_a);
         (acc_next[k], d_acc_next[k], vs_next[k], d_vs_next[k]) = (acc, d_acc, vs, d_vs);
-        ok &= x.valid(k) & vs.is_finite() & a.is_finite();
+        ok &= x.valid(k) & all_finite([vs, a, d_vs, d_a]);
     }
     ok
 }
@@ -359,8 +352,8 @@ fn jvp_row(
 ///   ēₜ = āₜρ̂ₜ  (to rₜ; to γₜ via V′ₜ; to V′ₜ; to −Vₜ),   āₜγₜ(vₜ₊₁ − Vₜ₊₁) to cₜ,
 ///
 /// and the cotangent of each truncation min(bar, ρ) (Āₜfₜ, āₜeₜ and λₜ times that of cₜ) to
-/// the bar where it is taken, else, times ρ, to log ρ. Its check fails when a cotangent it
-/// carries is not finite (a NaN or infinite target cotangent, or an overflow).
+/// the bar where it is taken, else, times ρ, to log ρ. Its check fails when a cotangent is not
+/// finite (a NaN or infinite target cotangent, or an overflow).
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
     dy: &'a TargetCotangents<'a>,
@@ -466,17 +459,33 @@ fn vjp_row(
         let (pg_bar_cot, pg_log_rho) = split(x.pg_bar[k], pg_cot);
         let (rho_bar_cot, rho_log_rho) = split(x.rho_bar[k], rho_hat_cot);
         let (c_bar_cot, c_log_rho) = split(x.c_bar[k], c_cot * lambda);
-        r_out[k].write(f_bar + e_bar);
-        v_out[k].write(u - f_bar - e_bar);
-        v_next_out[k].write(e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda });
-        log_rho_out[k].write(pg_log_rho + rho_log_rho + c_log_rho);
-        gamma_out[k].write(x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next));
-        lambda_out[k].write(q_bar * (vs_next[k] - v_next) + c_cot * c_hat);
-        rho_bar_out[k].write(rho_bar_cot);
-        c_bar_out[k].write(c_bar_cot);
-        pg_bar_out[k].write(pg_bar_cot);
+        let cotangents = [
+            f_bar + e_bar,
+            u - f_bar - e_bar,
+            e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda },
+            pg_log_rho + rho_log_rho + c_log_rho,
+            x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next),
+            q_bar * (vs_next[k] - v_next) + c_cot * c_hat,
+            rho_bar_cot,
+            c_bar_cot,
+            pg_bar_cot,
+        ];
+        let outs = [
+            &mut r_out[k],
+            &mut v_out[k],
+            &mut v_next_out[k],
+            &mut log_rho_out[k],
+            &mut gamma_out[k],
+            &mut lambda_out[k],
+            &mut rho_bar_out[k],
+            &mut c_bar_out[k],
+            &mut pg_bar_out[k],
+        ];
+        for (out, c) in outs.into_iter().zip(cotangents) {
+            out.write(c);
+        }
         (a_carry[k], u_carry[k]) = (a * discount * c, lambda * q_bar);
-        ok &= u_a[k].is_finite() & a.is_finite();
+        ok &= all_finite(cotangents) & a.is_finite();
     }
     ok
 }

@@ -205,3 +205,33 @@ fn reward_transforms_reject_bad_rewards_meta_inputs_and_cotangents() {
         }
     }
 }
+
+#[test]
+fn finite_inputs_whose_results_overflow_are_errors_not_infinite_results() {
+    for (name, p) in returns() {
+        let mut arrays = valid(p.as_ref());
+        arrays[0] = vec![1.5e308; N];
+        arrays[1] = vec![1.0; N];
+        for (method, result) in
+            ["targets", "jvp", "vjp"].into_iter().zip(run_all(p.as_ref(), &arrays, p.meta_params().len()))
+        {
+            let err = result.expect_err(&format!("{name}: {method} overflowed silently")).to_string();
+            assert!(err.contains("is not finite"), "{name}: {method}: {err}");
+        }
+    }
+}
+
+#[test]
+fn reward_transforms_whose_results_overflow_are_errors_and_tiny_thresholds_are_not() {
+    let batch = Batch::new(1, 2).unwrap();
+    let learned: Box<dyn RewardTransform> = toml::from_str("type = \"learned_reward\"").unwrap();
+    let x = RewardInputs { batch, rewards: &[1.5e308, 0.0], meta: &[&[1.5e308, 0.0]] };
+    let err = learned.apply(&x).unwrap_err().to_string();
+    assert!(err.contains("transformed rewards") && err.contains("not finite at index 0"), "{err}");
+    // c = 1e−310: r/c overflows, yet r̃ = c·tanh(r/c) = ±c and both partials are finite.
+    let soft: Box<dyn RewardTransform> = toml::from_str("type = \"soft_clip\"").unwrap();
+    let x = RewardInputs { batch, rewards: &[2.0, -2.0], meta: &[&[1e-310, 1e-310]] };
+    assert_eq!(soft.apply(&x).unwrap(), vec![1e-310, -1e-310]);
+    let back = soft.vjp(&x, &[1.0, 1.0]).unwrap();
+    assert_eq!((back.rewards, back.meta), (vec![0.0, 0.0], vec![vec![1.0, -1.0]]));
+}
