@@ -459,33 +459,23 @@ fn vjp_row(
         let (pg_bar_cot, pg_log_rho) = split(x.pg_bar[k], pg_cot);
         let (rho_bar_cot, rho_log_rho) = split(x.rho_bar[k], rho_hat_cot);
         let (c_bar_cot, c_log_rho) = split(x.c_bar[k], c_cot * lambda);
-        let cotangents = [
-            f_bar + e_bar,
-            u - f_bar - e_bar,
-            e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda },
-            pg_log_rho + rho_log_rho + c_log_rho,
-            x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next),
-            q_bar * (vs_next[k] - v_next) + c_cot * c_hat,
-            rho_bar_cot,
-            c_bar_cot,
-            pg_bar_cot,
-        ];
-        let outs = [
-            &mut r_out[k],
-            &mut v_out[k],
-            &mut v_next_out[k],
-            &mut log_rho_out[k],
-            &mut gamma_out[k],
-            &mut lambda_out[k],
-            &mut rho_bar_out[k],
-            &mut c_bar_out[k],
-            &mut pg_bar_out[k],
-        ];
-        for (out, c) in outs.into_iter().zip(cotangents) {
-            out.write(c);
-        }
+        let (r_bar, v_bar) = (f_bar + e_bar, u - f_bar - e_bar);
+        let v_next_bar = e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda };
+        let log_rho_bar = pg_log_rho + rho_log_rho + c_log_rho;
+        let gamma_bar = x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next);
+        let lambda_bar = q_bar * (vs_next[k] - v_next) + c_cot * c_hat;
+        r_out[k].write(r_bar);
+        v_out[k].write(v_bar);
+        v_next_out[k].write(v_next_bar);
+        log_rho_out[k].write(log_rho_bar);
+        gamma_out[k].write(gamma_bar);
+        lambda_out[k].write(lambda_bar);
+        rho_bar_out[k].write(rho_bar_cot);
+        c_bar_out[k].write(c_bar_cot);
+        pg_bar_out[k].write(pg_bar_cot);
         (a_carry[k], u_carry[k]) = (a * discount * c, lambda * q_bar);
-        ok &= all_finite(cotangents) & a.is_finite();
+        let bars = [rho_bar_cot, c_bar_cot, pg_bar_cot];
+        ok &= all_finite([r_bar, v_bar, v_next_bar, log_rho_bar, gamma_bar, lambda_bar, a]) & all_finite(bars);
     }
     ok
 }
