@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Measures rlax's λ-return and V-trace under jax.jit on CPU at the shapes of
 # `cargo bench -p mgrl-returns --bench returns`, in a virtual environment of its own.
-# Usage: scripts/bench_rlax.sh
+# Usage: scripts/bench_rlax.sh [--rounds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-rlax
-if [ ! -x "$VENV/bin/python" ]; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import rlax, jax" 2>/dev/null; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --upgrade pip
     "$VENV/bin/pip" install --quiet "jax[cpu]" rlax
 fi
-"$VENV/bin/python" scripts/bench_rlax.py
+"$VENV/bin/python" scripts/bench_rlax.py "$@"
