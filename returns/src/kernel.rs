@@ -1,13 +1,15 @@
 //! Kernels: passes over a batch that write `[T, B]` outputs row by row.
 //!
 //! The recursions run along T, one row of B environments at a time, with the environments
-//! innermost so that the loop vectorises ([`crate::simd`]). Outputs are allocated without the
-//! zero fill of `vec![0.0; n]`, a pass over memory that costs as much as a kernel's own writes;
-//! each kernel writes every element once, which debug builds check.
+//! innermost so that the loop vectorises ([`crate::simd`]). The loop over a row sits in a
+//! function of its own whose outputs (and carried rows) are separate `&mut` parameters: that is
+//! what tells the compiler that they alias nothing and lets it vectorise. Outputs are allocated
+//! without the zero fill of `vec![0.0; n]`, a pass over memory that costs as much as a kernel's
+//! own writes; each kernel writes every element once, which debug builds check.
 //!
-//! A kernel runs on one thread. Splitting the environments between cores was measured slower
-//! on the development machine (2 shared cores) at every benchmarked size: starting a thread
-//! costs 60 µs or more, as much as a whole λ-return of T = 128, B = 512.
+//! A kernel runs on one thread. Splitting the environments between the two cores of the
+//! development machine was measured slower even at T = 128, B = 1024 (the largest benchmarked
+//! batch): starting a thread costs 60 µs or more, and the other core is usually busy.
 
 use crate::simd::vectorised;
 use mgrl_core::{Batch, Error, MetaParamSpec, Result, ReturnInputs};

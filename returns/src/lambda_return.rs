@@ -54,7 +54,7 @@ impl ReturnFn for LambdaReturn {
         Ok(Targets { values, advantages })
     }
 
-    /// See [`Jvp`].
+    /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
@@ -63,7 +63,7 @@ impl ReturnFn for LambdaReturn {
         Ok(Targets { values, advantages })
     }
 
-    /// The value's recursion first (Gₜ for every t), then its adjoint, [`Vjp`].
+    /// The value's recursion first (Gₜ for every t), then its adjoint, `Vjp` below.
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate_shapes(META)?;
         check_len("value-target cotangent", dy.values, x.batch.len())?;
@@ -141,8 +141,7 @@ impl<'a> Row<'a> {
 }
 
 // The kernels below run row by row, each row in a function of its own whose outputs and
-// carried rows are separate `&mut` parameters: that is what tells the compiler that they
-// alias nothing, so that it vectorises the loop over the B environments.
+// carried rows are separate `&mut` parameters, so that it vectorises (see `crate::kernel`).
 
 /// The value, from t = T − 1 down to 0: Gₜ, and also Aₜ = Gₜ − V(xₜ) as a `Kernel<2>`.
 /// Its checks fail when γ, λ or d leave [0, 1] or a result is not finite (which any NaN or

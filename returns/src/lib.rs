@@ -5,7 +5,7 @@
 //! Time convention (rlax's): see `mgrl_core::return_fn`.
 //!
 //! The return kernels run over `[T, B]` row-major arrays one row at a time, with the B
-//! environments innermost so that the compiler vectorises them ([`kernel`]; [`simd`] picks
+//! environments innermost so that the compiler vectorises them (`kernel`; `simd` picks
 //! the widest instructions at run time).
 
 pub mod clip;

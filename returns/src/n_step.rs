@@ -70,7 +70,7 @@ impl ReturnFn for NStep {
         Ok(Targets { values, advantages })
     }
 
-    /// See [`Jvp`].
+    /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate(META)?;
         dx.validate(&x.batch, META.len())?;

@@ -2,14 +2,15 @@
 //!
 //! The kernels of this crate loop over the B environments of a row innermost, loops the
 //! compiler turns into vector instructions; but a portable x86-64 build may only use SSE2, two
-//! f64 at a time, and the kernels' fused input checks do not vectorise there. [`vectorised`]
-//! runs a [`Kernel`] inside a function compiled for AVX-512 (eight f64) or AVX2 (four) when
-//! the running processor has them, checked at run time; the kernel's `run` is
-//! `#[inline(always)]`, so its loops are compiled inside that function, for those
-//! instructions (a closure would not do: the compiler is free not to inline it, and does not
-//! when it is large). No result depends on the choice: the
-//! kernels never ask for fused multiply-adds (Rust does not contract `a * b + c`) nor for
-//! reordered sums, so every path rounds every operation the same way.
+//! f64 at a time, where the kernels' fused input checks vectorise poorly. [`vectorised`] runs
+//! a [`Kernel`] inside a function compiled for AVX-512 (eight f64) or AVX2 (four) when the
+//! running processor has them, checked at run time. The kernel's `run` is `#[inline(always)]`,
+//! so its loops are compiled inside that function, for those instructions (a closure would not
+//! do: the compiler is free not to inline it, and does not when it is large).
+//!
+//! No result depends on the choice: the kernels never ask for fused multiply-adds (Rust does
+//! not contract `a * b + c`) nor for reordered sums, so every path rounds every operation the
+//! same way.
 
 use crate::kernel::{Kernel, Output};
 

@@ -63,7 +63,7 @@ impl ReturnFn for VTrace {
         Ok(Targets { values, advantages })
     }
 
-    /// See [`Jvp`].
+    /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate_shapes(META)?;
         dx.validate(&x.batch, META.len())?;
@@ -72,7 +72,7 @@ impl ReturnFn for VTrace {
         Ok(Targets { values, advantages })
     }
 
-    /// The value's recursion first (vₜ for every t), then its adjoint, [`Vjp`].
+    /// The value's recursion first (vₜ for every t), then its adjoint, `Vjp` below.
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate_shapes(META)?;
         check_len("value-target cotangent", dy.values, x.batch.len())?;
@@ -185,8 +185,7 @@ impl<'a> Row<'a> {
 }
 
 // The kernels below run row by row, each row in a function of its own whose outputs and
-// carried rows are separate `&mut` parameters: that is what tells the compiler that they
-// alias nothing, so that it vectorises the loop over the B environments.
+// carried rows are separate `&mut` parameters, so that it vectorises (see `crate::kernel`).
 
 /// The value, from t = T − 1 down to 0, carrying vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁: vₜ, and also Aₜ as
 /// a `Kernel<2>`. Its checks fail when an input is invalid or a target not finite.
