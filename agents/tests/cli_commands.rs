@@ -65,6 +65,16 @@ fn resume_of_a_folder_without_a_run_says_what_is_missing() {
     assert!(err.contains("is not a run folder: it has no config.toml"), "{err}");
 }
 
+#[test]
+fn run_of_an_experiment_that_cannot_run_points_into_the_file_and_leaves_no_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "name = \"x\"\n[env]\nname = \"mrp/fig1b-gamma\"\n[agent]\nkind = \"td\"\n\
+                [return]\ntype = \"lambda_return\"\n[run]\nupdates = 3\n";
+    std::fs::write(tmp.path().join("x.toml"), text).unwrap();
+    let err = assert_user_error(&mgrl(&["run", "x.toml"], tmp.path()));
+    assert!(err.starts_with("error: x.toml:4:") && err.contains("missing field `unroll`"), "{err}");
+    assert!(!tmp.path().join("runs").exists(), "a run folder was left behind");
+}
 /// A run folder as `mgrl run` leaves it, written by hand: rows every 10 updates, a return
 /// that climbs to `level`, and a per-state γ that drifts apart.
 fn fake_run(dir: &Path, name: &str, seed: u64, level: f64) {

@@ -1,11 +1,9 @@
 //! `mgrl check`: validates an experiment file without running it.
 
 use super::Exit;
-use crate::learner;
-use crate::run::guard::catch_panic;
-use anyhow::{anyhow, Result};
+use crate::run;
+use anyhow::Result;
 use mgrl_core::config::{Experiment, MetaParamConfig, PluginConfig};
-use mgrl_envs::EnvError;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,25 +21,7 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     let exp = Experiment::read(&args.config)?;
-    // The environment by name, then its options, each error located in the file.
-    mgrl_envs::registry::make(&exp.env.name, 1, exp.seed, &exp.env.options).map_err(|e| match e {
-        EnvError::UnknownEnv { .. } => exp.doc.error(&["env", "name"], e.to_string()),
-        e => {
-            // An option the message names (serde quotes it in backticks) is pointed at.
-            let message = e.to_string();
-            let key = message.split('`').nth(1).filter(|k| exp.env.options.contains_key(*k));
-            match key {
-                Some(k) => exp.doc.error(&["env", k], message.clone()),
-                None => exp.doc.error(&["env"], message.clone()),
-            }
-        }
-    })?;
-    if !learner::agents().iter().any(|a| a.kind == exp.agent.name) {
-        // `build` says which kinds exist, located at the key.
-        learner::build(&exp)?;
-    }
-    catch_panic(|| learner::build(&exp))
-        .map_err(|p| anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))??;
+    run::validate(&exp)?;
     write!(out, "{}", summary(&exp, &args.config))?;
     Ok(0)
 }

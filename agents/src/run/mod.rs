@@ -29,6 +29,7 @@ use checkpoint::{Checkpoint, Counters, Kind};
 use interval::IntervalStats;
 use metrics::MetricsWriter;
 use mgrl_core::config::Experiment;
+use mgrl_envs::EnvError;
 use progress::Progress;
 pub use run_dir::RunDir;
 use std::path::{Path, PathBuf};
@@ -56,8 +57,35 @@ pub struct Outcome {
     pub checkpoint: Option<PathBuf>,
 }
 
-/// Starts a new run of `exp` in `out` (which must not hold a run yet).
+/// Checks everything a run needs before it writes anything: the environment by name and its
+/// options, the agent kind and its options (by building the agent, which checks them against
+/// the environment, the return and the meta-parameters). Errors point into the experiment file.
+pub fn validate(exp: &Experiment) -> Result<()> {
+    mgrl_envs::registry::make(&exp.env.name, 1, exp.seed, &exp.env.options).map_err(|e| match e {
+        EnvError::UnknownEnv { .. } => exp.doc.error(&["env", "name"], e.to_string()),
+        e => {
+            // An option the message names (serde quotes it in backticks) is pointed at.
+            let message = e.to_string();
+            let key = message.split('`').nth(1).filter(|k| exp.env.options.contains_key(*k));
+            match key {
+                Some(k) => exp.doc.error(&["env", k], message.clone()),
+                None => exp.doc.error(&["env"], message.clone()),
+            }
+        }
+    })?;
+    build_learner(exp).map(drop)
+}
+
+/// The agent the experiment names, a panic while building it reported as an error.
+fn build_learner(exp: &Experiment) -> Result<Box<dyn Learner>> {
+    guard::catch_panic(|| learner::build(exp))
+        .map_err(|p| anyhow::anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))?
+}
+
+/// Starts a new run of `exp` in `out` (which must not hold a run yet), after [`validate`]:
+/// an experiment that cannot run leaves no folder behind.
 pub fn start(exp: &Experiment, out: &Path, stop: &AtomicBool) -> Result<Outcome> {
+    validate(exp)?;
     let (dir, _lock) = RunDir::create(out, exp)?;
     // The run is built from the resolved config file, exactly as `resume` rebuilds it.
     let (dir, exp) = RunDir::open(&dir.path)?;
@@ -95,8 +123,7 @@ fn drive(
     let cfg = &exp.run;
     let saver =
         Saver { dir: dir.checkpoints(), keep: cfg.keep_checkpoints as usize, config_crc32: dir.config_fingerprint()? };
-    let mut learner = guard::catch_panic(|| learner::build(exp))
-        .map_err(|p| anyhow::anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))??;
+    let mut learner = build_learner(exp)?;
     let (mut counters, mut interval) = match from {
         Some(c) => {
             let update = c.counters.update;
