@@ -26,9 +26,9 @@ pub const NAME: &str = "catch";
 /// beyond the benchmark's 10 × 5).
 const MAX_SIDE: usize = 256;
 
-/// A step takes 11–30 ns, so a thread is worth starting (60–140 µs) for 16384 boards or more
-/// (BENCHMARKS.md).
-const MIN_ENVS_PER_THREAD: usize = 16384;
+/// A step takes 11–30 ns, so a share is worth handing to another thread (10–15 µs) for 4096
+/// boards or more (BENCHMARKS.md).
+const MIN_ENVS_PER_THREAD: usize = 4096;
 
 /// The `[env]` options of `catch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

@@ -1,13 +1,16 @@
 //! B single environments stepped together as one [`VecEnv`], with same-step automatic reset,
 //! an optional time limit, and the batch split over the machine's cores.
+//!
+//! The shares run on rayon's pool of threads, started once and parked between steps: handing a
+//! share to a parked thread and waiting for it costs some 10–15 µs on the development machine
+//! (BENCHMARKS.md), where starting a thread per step cost 60–140 µs.
 
 use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
 
-/// By default a thread is started for every this many environments at most. Starting a
-/// thread costs 60–140 µs on the machines of BENCHMARKS.md, so a share of 1024 environments
-/// pays for its thread when one step takes some 300 ns or more (see
-/// [`Vectorized::with_min_envs_per_thread`]).
-const MIN_ENVS_PER_THREAD: usize = 1024;
+/// By default a share of the batch goes to another thread for every this many environments at
+/// most. A share costs 10–15 µs to hand over, so 256 environments pay for it when one step takes
+/// some 100 ns or more, as MinAtar's do (see [`Vectorized::with_min_envs_per_thread`]).
+const MIN_ENVS_PER_THREAD: usize = 256;
 
 /// A per-environment seed derived from the experiment's seed (splitmix64 of seed + index),
 /// so that environments are independent and the same seed gives the same episodes.
@@ -55,9 +58,9 @@ impl<E: Env> Vectorized<E> {
         self
     }
 
-    /// Gives each thread at least `n` environments (default 1024), so that a batch is split
-    /// only where a thread's share of the work outweighs starting it (tens of microseconds):
-    /// environments that step in tens of nanoseconds need ten thousand each.
+    /// Gives each thread at least `n` environments (default 256), so that a batch is split
+    /// only where a thread's share of the work outweighs handing it over (10–15 µs):
+    /// environments that step in tens of nanoseconds need thousands each.
     pub fn with_min_envs_per_thread(mut self, n: usize) -> Self {
         self.min_envs_per_thread = n.max(1);
         self
@@ -161,10 +164,10 @@ impl<E: Env> VecEnv for Vectorized<E> {
             first.step(len, max);
             return Ok(());
         }
-        // The calling thread steps the first chunk while the others run on threads of their own.
-        std::thread::scope(|s| {
+        // The calling thread steps the first chunk while the pool's threads step the others.
+        rayon::in_place_scope(|s| {
             for c in chunks {
-                s.spawn(move || c.step(len, max));
+                s.spawn(move |_| c.step(len, max));
             }
             first.step(len, max);
         });

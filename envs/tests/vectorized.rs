@@ -212,3 +212,35 @@ fn an_empty_batch_is_an_error() {
     let err = Vectorized::<Countdown>::new(spec, Vec::new(), None).err().unwrap();
     assert!(err.to_string().contains("num_envs"), "{err}");
 }
+
+/// A countdown, or (`None`) an environment with a bug that panics at its first step.
+struct MaybeExploding(Option<Countdown>);
+
+impl Env for MaybeExploding {
+    fn reset(&mut self, obs: &mut [f32]) {
+        match &mut self.0 {
+            Some(c) => c.reset(obs),
+            None => obs.fill(0.0),
+        }
+    }
+
+    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+        match &mut self.0 {
+            Some(c) => c.step(action, obs),
+            None => panic!("exploding environment stepped"),
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_a_share_stepped_by_another_thread_reaches_the_caller() {
+    // Only the last of four shares panics, so it runs on a pool thread, not the caller's.
+    let spec = EnvSpec { name: "mixed".into(), obs_shape: vec![2], num_actions: 3, num_states: None };
+    let envs = (0..40).map(|i| MaybeExploding((i < 30).then(|| Countdown::new(i)))).collect();
+    let mut env = Vectorized::new(spec, envs, None).unwrap().with_threads(4).with_min_envs_per_thread(10);
+    let mut out = StepBuffers::new(env.spec(), 40);
+    env.reset(&mut out.obs).unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| env.step(&[0; 40], &mut out)));
+    let message = caught.expect_err("the panic is lost");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"exploding environment stepped"));
+}
