@@ -7,40 +7,75 @@
 //! without the zero fill of `vec![0.0; n]`, a pass over memory that costs as much as a kernel's
 //! own writes; each kernel writes every element once, which debug builds check.
 //!
-//! A kernel runs on one thread. Splitting the environments between the two cores of the
-//! development machine was measured slower even at T = 128, B = 1024 (the largest benchmarked
-//! batch): starting a thread costs 60 µs or more, and the other core is usually busy.
+//! The environments never interact, so a large batch is cut into blocks of columns, each run by
+//! the same kernel on a thread of rayon's pool (the calling thread runs the first): handing a
+//! block over costs some 10–15 µs, so a block gets at least [`Kernel::MIN_ELEMENTS_PER_THREAD`]
+//! elements, and smaller batches run on the calling thread alone. No result depends on the cut.
 
 use crate::simd::vectorised;
 use mgrl_core::{Batch, Error, MetaParamSpec, Result, ReturnInputs};
 use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// One output being written.
-pub(crate) type Output<'a> = &'a mut [MaybeUninit<f64>];
+/// Blocks are a multiple of this many columns wide (the widest vector: eight f64).
+const BLOCK_ALIGN: usize = 8;
 
-/// A pass over a batch that writes `K` `[T, B]` outputs.
-pub(crate) trait Kernel<const K: usize> {
-    /// Writes every element of every output; false when one of the fused input checks fails.
-    /// Implementations are `#[inline(always)]`, so that they are compiled inside the
-    /// vectorised wrappers of [`vectorised`].
-    fn run(&self, out: &mut [Output; K]) -> bool;
+/// The columns (environments) a kernel runs on: `width` of each row's `stride`, from `start`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cols {
+    pub stride: usize,
+    pub start: usize,
+    pub width: usize,
 }
 
-/// Allocates `K` `[T, B]` arrays and has `kernel` write them; returns them and whether the
-/// kernel's fused input checks passed.
-pub(crate) fn run_kernel<const K: usize>(batch: &Batch, kernel: &impl Kernel<K>) -> ([Vec<f64>; K], bool) {
+impl Cols {
+    /// Every column of the batch.
+    pub(crate) fn all(batch: &Batch) -> Self {
+        Cols { stride: batch.b, start: 0, width: batch.b }
+    }
+}
+
+/// One output being written: its T rows, cut to the kernel's columns.
+pub(crate) type Output<'a> = Vec<&'a mut [MaybeUninit<f64>]>;
+
+/// A pass over a batch that writes `K` `[T, B]` outputs.
+pub(crate) trait Kernel<const K: usize>: Sync {
+    /// A block of columns gets at least this many elements (T × its columns). The default suits
+    /// the λ-return's and n-step's kernels, a few arithmetic operations per element read, which
+    /// do 16384 in some 30–40 µs (BENCHMARKS.md): well above the cost of handing a block over.
+    const MIN_ELEMENTS_PER_THREAD: usize = 16384;
+
+    /// Writes every element of the columns `cols` of every output; false when one of the fused
+    /// input checks fails. Implementations are `#[inline(always)]`, so that they are compiled
+    /// inside the vectorised wrappers of [`vectorised`].
+    fn run(&self, cols: Cols, out: &mut [Output; K]) -> bool;
+}
+
+/// Allocates `K` `[T, B]` arrays and has `kernel` write them, block by block of columns;
+/// returns them and whether the kernel's fused input checks passed.
+pub(crate) fn run_kernel<const K: usize, Kl: Kernel<K>>(batch: &Batch, kernel: &Kl) -> ([Vec<f64>; K], bool) {
     let n = batch.len();
     let mut outputs: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(n));
     let ok = {
-        let mut slots = outputs.each_mut().map(|o| &mut o.spare_capacity_mut()[..n]);
-        for s in slots.iter_mut() {
-            debug_fill_unwritten(s);
+        let blocks = column_blocks(batch, Kl::MIN_ELEMENTS_PER_THREAD);
+        let mut per_block: Vec<[Output; K]> =
+            blocks.iter().map(|_| std::array::from_fn(|_| Vec::with_capacity(batch.t))).collect();
+        for (k, out) in outputs.iter_mut().enumerate() {
+            let slots = &mut out.spare_capacity_mut()[..n];
+            debug_fill_unwritten(slots);
+            for mut rest in slots.chunks_exact_mut(batch.b) {
+                for (block, cols) in per_block.iter_mut().zip(&blocks) {
+                    let (head, tail) = rest.split_at_mut(cols.width);
+                    block[k].push(head);
+                    rest = tail;
+                }
+            }
         }
-        vectorised(kernel, &mut slots)
+        run_blocks(kernel, &blocks, per_block)
     };
     for out in &mut outputs {
         // SAFETY: every kernel writes every element of its outputs (the contract of
-        // `Kernel::run`); debug builds check it.
+        // `Kernel::run`), and the blocks cover every column; debug builds check it.
         unsafe { out.set_len(n) };
         if ok {
             debug_check_written(out);
@@ -49,22 +84,57 @@ pub(crate) fn run_kernel<const K: usize>(batch: &Batch, kernel: &impl Kernel<K>)
     (outputs, ok)
 }
 
-/// Row t of a `[T, B]` input.
-#[inline(always)]
-pub(crate) fn row(a: &[f64], b: usize, t: usize) -> &[f64] {
-    &a[t * b..][..b]
+/// The batch's columns cut into as many blocks as there are threads in the pool and blocks of
+/// `min_elements` allow, each [`BLOCK_ALIGN`] columns wide or a multiple (but the last).
+fn column_blocks(batch: &Batch, min_elements: usize) -> Vec<Cols> {
+    let threads = rayon::current_num_threads().min(batch.len() / min_elements).max(1);
+    let width = batch.b.div_ceil(threads).next_multiple_of(BLOCK_ALIGN);
+    (0..batch.b)
+        .step_by(width)
+        .map(|start| Cols { stride: batch.b, start, width: width.min(batch.b - start) })
+        .collect()
 }
 
-/// Row t of a tangent, or `zeros` (B long) for an absent one.
+/// Runs the kernel on every block, the first on the calling thread and the others on the pool.
+fn run_blocks<const K: usize>(kernel: &impl Kernel<K>, blocks: &[Cols], per_block: Vec<[Output; K]>) -> bool {
+    let mut jobs = blocks.iter().zip(per_block);
+    let Some((&first, mut first_out)) = jobs.next() else { return true };
+    if blocks.len() == 1 {
+        return vectorised(kernel, first, &mut first_out);
+    }
+    let ok = AtomicBool::new(true);
+    rayon::in_place_scope(|s| {
+        for (&cols, mut out) in jobs {
+            let ok = &ok;
+            s.spawn(move |_| {
+                if !vectorised(kernel, cols, &mut out) {
+                    ok.store(false, Ordering::Relaxed);
+                }
+            });
+        }
+        if !vectorised(kernel, first, &mut first_out) {
+            ok.store(false, Ordering::Relaxed);
+        }
+    });
+    ok.into_inner()
+}
+
+/// Row t of a `[T, B]` input, cut to the columns `c`.
 #[inline(always)]
-pub(crate) fn row_or<'a>(a: Option<&'a [f64]>, b: usize, t: usize, zeros: &'a [f64]) -> &'a [f64] {
-    a.map_or(&zeros[..b], |a| row(a, b, t))
+pub(crate) fn row(a: &[f64], c: Cols, t: usize) -> &[f64] {
+    &a[t * c.stride + c.start..][..c.width]
+}
+
+/// Row t of a tangent, or `zeros` (at least as long as the columns) for an absent one.
+#[inline(always)]
+pub(crate) fn row_or<'a>(a: Option<&'a [f64]>, c: Cols, t: usize, zeros: &'a [f64]) -> &'a [f64] {
+    a.map_or(&zeros[..c.width], |a| row(a, c, t))
 }
 
 /// Row t of an output.
 #[inline(always)]
-pub(crate) fn row_mut(out: &mut [MaybeUninit<f64>], b: usize, t: usize) -> &mut [MaybeUninit<f64>] {
-    &mut out[t * b..][..b]
+pub(crate) fn row_mut<'a>(out: &'a mut Output<'_>, t: usize) -> &'a mut [MaybeUninit<f64>] {
+    &mut *out[t]
 }
 
 /// Whether every one of `xs` is finite (no branch, so that a loop calling it vectorises).
@@ -102,5 +172,33 @@ fn debug_check_written(out: &[f64]) {
         if let Some(i) = out.iter().position(|v| v.to_bits() == UNWRITTEN) {
             panic!("a return kernel left element {i} of an output unwritten");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn widths(threads: usize, t: usize, b: usize) -> Vec<usize> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let blocks = pool.install(|| column_blocks(&Batch::new(t, b).unwrap(), 16384));
+        let starts: Vec<usize> = blocks.iter().map(|c| c.start).collect();
+        let ends: Vec<usize> = blocks.iter().map(|c| c.start + c.width).collect();
+        assert_eq!(starts[0], 0);
+        assert_eq!(&starts[1..], &ends[..ends.len() - 1], "blocks leave a gap or overlap");
+        assert_eq!(*ends.last().unwrap(), b, "blocks miss the last columns");
+        blocks.iter().map(|c| c.width).collect()
+    }
+
+    #[test]
+    fn blocks_cover_every_column_once_in_multiples_of_the_vector_width() {
+        assert_eq!(widths(4, 32, 2053), vec![520, 520, 520, 493]);
+        // As many blocks as the elements allow, however many threads.
+        assert_eq!(widths(4, 128, 256), vec![128, 128]);
+        assert_eq!(widths(2, 128, 1024), vec![512, 512]);
+        // Small batches stay whole.
+        assert_eq!(widths(4, 20, 256), vec![256]);
+        assert_eq!(widths(1, 128, 1024), vec![1024]);
+        assert_eq!(widths(4, 1, 3), vec![3]);
     }
 }

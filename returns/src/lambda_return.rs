@@ -10,7 +10,7 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read.
 
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
 use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
@@ -92,8 +92,8 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     #[inline(always)]
-    fn new(x: &ReturnInputs<'a>, t: usize) -> Self {
-        let at = |a: &'a [f64]| row(a, x.batch.b, t);
+    fn new(x: &ReturnInputs<'a>, c: Cols, t: usize) -> Self {
+        let at = |a: &'a [f64]| row(a, c, t);
         Row {
             r: at(x.rewards),
             d: at(x.discounts),
@@ -104,13 +104,14 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (B long) for those absent and for d, which has none.
+    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d, which
+    /// has none.
     #[inline(always)]
-    fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
-        let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
+    fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
+        let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
-            d: &zeros[..b],
+            d: &zeros[..c.width],
             v: at(dx.values),
             v_next: at(dx.next_values),
             gamma: at(dx.meta(0)),
@@ -152,15 +153,15 @@ struct Value<'a> {
 
 impl Value<'_> {
     #[inline(always)]
-    fn write_rows(&self, g: &mut [MaybeUninit<f64>], mut adv: Option<&mut [MaybeUninit<f64>]>) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
-        let mut g_next = row(self.x.next_values, b, t_len - 1).to_vec();
+    fn write_rows(&self, c: Cols, g: &mut Output, mut adv: Option<&mut Output>) -> bool {
+        let t_len = self.x.batch.t;
+        let mut g_next = row(self.x.next_values, c, t_len - 1).to_vec();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let x = Row::new(self.x, t);
-            ok &= value_row(&x, &mut g_next, row_mut(g, b, t));
+            let x = Row::new(self.x, c, t);
+            ok &= value_row(&x, &mut g_next, row_mut(g, t));
             if let Some(adv) = adv.as_deref_mut() {
-                ok &= advantage_row(&g_next, x.v, row_mut(adv, b, t));
+                ok &= advantage_row(&g_next, x.v, row_mut(adv, t));
             }
         }
         ok
@@ -198,15 +199,15 @@ fn advantage_row(g: &[f64], v: &[f64], out: &mut [MaybeUninit<f64>]) -> bool {
 
 impl Kernel<1> for Value<'_> {
     #[inline(always)]
-    fn run(&self, [g]: &mut [Output; 1]) -> bool {
-        self.write_rows(g, None)
+    fn run(&self, c: Cols, [g]: &mut [Output; 1]) -> bool {
+        self.write_rows(c, g, None)
     }
 }
 
 impl Kernel<2> for Value<'_> {
     #[inline(always)]
-    fn run(&self, [g, adv]: &mut [Output; 2]) -> bool {
-        self.write_rows(g, Some(adv))
+    fn run(&self, c: Cols, [g, adv]: &mut [Output; 2]) -> bool {
+        self.write_rows(c, g, Some(adv))
     }
 }
 
@@ -224,15 +225,15 @@ struct Jvp<'a> {
 
 impl Kernel<2> for Jvp<'_> {
     #[inline(always)]
-    fn run(&self, [dg, da]: &mut [Output; 2]) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
-        let zeros = vec![0.0; b];
-        let mut g_next = row(self.x.next_values, b, t_len - 1).to_vec();
-        let mut dg_next = row_or(self.dx.next_values, b, t_len - 1, &zeros).to_vec();
+    fn run(&self, c: Cols, [dg, da]: &mut [Output; 2]) -> bool {
+        let t_len = self.x.batch.t;
+        let zeros = vec![0.0; c.width];
+        let mut g_next = row(self.x.next_values, c, t_len - 1).to_vec();
+        let mut dg_next = row_or(self.dx.next_values, c, t_len - 1, &zeros).to_vec();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let (x, dx) = (Row::new(self.x, t), Row::tangents(self.dx, b, t, &zeros));
-            ok &= jvp_row(&x, &dx, &mut g_next, &mut dg_next, row_mut(dg, b, t), row_mut(da, b, t));
+            let (x, dx) = (Row::new(self.x, c, t), Row::tangents(self.dx, c, t, &zeros));
+            ok &= jvp_row(&x, &dx, &mut g_next, &mut dg_next, row_mut(dg, t), row_mut(da, t));
         }
         ok
     }
@@ -294,16 +295,16 @@ struct AdjointRow<'a> {
 
 impl Kernel<5> for Vjp<'_> {
     #[inline(always)]
-    fn run(&self, outputs: &mut [Output; 5]) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
-        let mut carry = vec![0.0; b];
+    fn run(&self, c: Cols, outputs: &mut [Output; 5]) -> bool {
+        let t_len = self.x.batch.t;
+        let mut carry = vec![0.0; c.width];
         let mut ok = true;
         for t in 0..t_len {
             let last = t + 1 == t_len;
-            let x = Row::new(self.x, t);
-            let g_next = if last { x.v_next } else { row(self.g, b, t + 1) };
-            let adj = AdjointRow { u_v: row(self.dy.values, b, t), u_a: row(self.dy.advantages, b, t), g_next, last };
-            let [r_out, v_out, vn_out, gamma_out, lambda_out] = outputs.each_mut().map(|o| row_mut(o, b, t));
+            let x = Row::new(self.x, c, t);
+            let g_next = if last { x.v_next } else { row(self.g, c, t + 1) };
+            let adj = AdjointRow { u_v: row(self.dy.values, c, t), u_a: row(self.dy.advantages, c, t), g_next, last };
+            let [r_out, v_out, vn_out, gamma_out, lambda_out] = outputs.each_mut().map(|o| row_mut(o, t));
             ok &= vjp_row(&x, &adj, &mut carry, r_out, v_out, vn_out, gamma_out, lambda_out);
         }
         ok

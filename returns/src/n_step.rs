@@ -11,7 +11,7 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read. Each Gₜ costs m steps: O(T·min(n, T)·B).
 
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
     InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
@@ -85,24 +85,24 @@ impl ReturnFn for NStep {
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate(META)?;
         dy.validate(&x.batch)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
+        let (t_len, b, c) = (x.batch.t, x.batch.b, Cols::all(&x.batch));
         let mut out = InputCotangents::zeros(&x.batch, META.len());
         // tails[k·B..(k+1)·B] holds the row Sₖ of the step being pulled back.
         let mut tails = vec![0.0; (self.n.get().min(t_len) + 1) * b];
         let mut p = vec![0.0; b];
         for t in 0..t_len {
             let m = self.horizon(t, t_len);
-            tails[m * b..(m + 1) * b].copy_from_slice(row(x.next_values, b, t + m - 1));
+            tails[m * b..(m + 1) * b].copy_from_slice(row(x.next_values, c, t + m - 1));
             for k in (0..m).rev() {
                 let (s, s_next) = tails[k * b..(k + 2) * b].split_at_mut(b);
-                tail_row(x, t + k, s_next, s);
+                tail_row(x, c, t + k, s_next, s);
             }
-            for ((p, u_v), u_a) in p.iter_mut().zip(row(dy.values, b, t)).zip(row(dy.advantages, b, t)) {
+            for ((p, u_v), u_a) in p.iter_mut().zip(row(dy.values, c, t)).zip(row(dy.advantages, c, t)) {
                 *p = u_v + u_a;
             }
             for k in 0..m {
                 let j = t + k;
-                let (d, gamma) = (row(x.discounts, b, j), row(x.meta[0], b, j));
+                let (d, gamma) = (row(x.discounts, c, j), row(x.meta[0], c, j));
                 let s_next = &tails[(k + 1) * b..(k + 2) * b];
                 let r_bar = &mut out.rewards[j * b..(j + 1) * b];
                 let gamma_bar = &mut out.meta[0][j * b..(j + 1) * b];
@@ -129,9 +129,9 @@ impl ReturnFn for NStep {
 
 /// Sₖ = rⱼ + γⱼdⱼ Sₖ₊₁ for the row j = t + k, into `s`.
 #[inline(always)]
-fn tail_row(x: &ReturnInputs, j: usize, s_next: &[f64], s: &mut [f64]) {
-    let b = x.batch.b;
-    let (r, d, gamma, s_next) = (row(x.rewards, b, j), row(x.discounts, b, j), row(x.meta[0], b, j), &s_next[..b]);
+fn tail_row(x: &ReturnInputs, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) {
+    let b = c.width;
+    let (r, d, gamma, s_next) = (row(x.rewards, c, j), row(x.discounts, c, j), row(x.meta[0], c, j), &s_next[..b]);
     for (e, s) in s[..b].iter_mut().enumerate() {
         *s = r[e] + gamma[e] * d[e] * s_next[e];
     }
@@ -159,18 +159,18 @@ struct Value<'a> {
 
 impl Kernel<2> for Value<'_> {
     #[inline(always)]
-    fn run(&self, [g, adv]: &mut [Output; 2]) -> bool {
-        let (x, t_len, b) = (self.x, self.x.batch.t, self.x.batch.b);
+    fn run(&self, c: Cols, [g, adv]: &mut [Output; 2]) -> bool {
+        let (x, t_len, b) = (self.x, self.x.batch.t, c.width);
         let (mut s, mut s_next) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
             let m = self.n.horizon(t, t_len);
-            s.copy_from_slice(row(x.next_values, b, t + m - 1));
+            s.copy_from_slice(row(x.next_values, c, t + m - 1));
             for k in (0..m).rev() {
                 std::mem::swap(&mut s, &mut s_next);
-                tail_row(x, t + k, &s_next, &mut s);
+                tail_row(x, c, t + k, &s_next, &mut s);
             }
-            ok &= write_targets_row(&s, row(x.values, b, t), row_mut(g, b, t), row_mut(adv, b, t));
+            ok &= write_targets_row(&s, row(x.values, c, t), row_mut(g, t), row_mut(adv, t));
         }
         ok
     }
@@ -205,22 +205,22 @@ struct Jvp<'a> {
 
 impl Kernel<2> for Jvp<'_> {
     #[inline(always)]
-    fn run(&self, [dg, da]: &mut [Output; 2]) -> bool {
-        let (x, dx, t_len, b) = (self.x, self.dx, self.x.batch.t, self.x.batch.b);
+    fn run(&self, c: Cols, [dg, da]: &mut [Output; 2]) -> bool {
+        let (x, dx, t_len, b) = (self.x, self.dx, self.x.batch.t, c.width);
         let zeros = vec![0.0; b];
         let (mut s, mut ds) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
             let m = self.n.horizon(t, t_len);
-            s.copy_from_slice(row(x.next_values, b, t + m - 1));
-            ds.copy_from_slice(row_or(dx.next_values, b, t + m - 1, &zeros));
+            s.copy_from_slice(row(x.next_values, c, t + m - 1));
+            ds.copy_from_slice(row_or(dx.next_values, c, t + m - 1, &zeros));
             for j in (t..t + m).rev() {
-                let (r, d, gamma) = (row(x.rewards, b, j), row(x.discounts, b, j), row(x.meta[0], b, j));
-                let (dr, d_gamma) = (row_or(dx.rewards, b, j, &zeros), row_or(dx.meta(0), b, j, &zeros));
+                let (r, d, gamma) = (row(x.rewards, c, j), row(x.discounts, c, j), row(x.meta[0], c, j));
+                let (dr, d_gamma) = (row_or(dx.rewards, c, j, &zeros), row_or(dx.meta(0), c, j, &zeros));
                 tangent_row(&mut s, &mut ds, r, d, gamma, dr, d_gamma);
             }
             ok &= s.iter().all(|g| g.is_finite());
-            ok &= write_targets_row(&ds, row_or(dx.values, b, t, &zeros), row_mut(dg, b, t), row_mut(da, b, t));
+            ok &= write_targets_row(&ds, row_or(dx.values, c, t, &zeros), row_mut(dg, t), row_mut(da, t));
         }
         ok
     }

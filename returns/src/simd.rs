@@ -12,32 +12,32 @@
 //! not contract `a * b + c`) nor for reordered sums, so every path rounds every operation the
 //! same way.
 
-use crate::kernel::{Kernel, Output};
+use crate::kernel::{Cols, Kernel, Output};
 
-/// `kernel.run(out)`, compiled for AVX-512 or AVX2 when the processor supports them.
-pub(crate) fn vectorised<const K: usize>(kernel: &impl Kernel<K>, out: &mut [Output; K]) -> bool {
+/// `kernel.run(cols, out)`, compiled for AVX-512 or AVX2 when the processor supports them.
+pub(crate) fn vectorised<const K: usize>(kernel: &impl Kernel<K>, cols: Cols, out: &mut [Output; K]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the processor supports AVX-512F, checked just above.
-            return unsafe { avx512(kernel, out) };
+            return unsafe { avx512(kernel, cols, out) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor supports AVX2, checked just above.
-            return unsafe { avx2(kernel, out) };
+            return unsafe { avx2(kernel, cols, out) };
         }
     }
-    kernel.run(out)
+    kernel.run(cols, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn avx512<const K: usize>(kernel: &impl Kernel<K>, out: &mut [Output; K]) -> bool {
-    kernel.run(out)
+fn avx512<const K: usize>(kernel: &impl Kernel<K>, cols: Cols, out: &mut [Output; K]) -> bool {
+    kernel.run(cols, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn avx2<const K: usize>(kernel: &impl Kernel<K>, out: &mut [Output; K]) -> bool {
-    kernel.run(out)
+fn avx2<const K: usize>(kernel: &impl Kernel<K>, cols: Cols, out: &mut [Output; K]) -> bool {
+    kernel.run(cols, out)
 }

@@ -17,7 +17,7 @@
 //! (bar < ρ), else to log ρ (times ρ).
 
 use crate::exp::exp;
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Kernel, Output};
+use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
 use mgrl_core::batch::check_len;
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
@@ -116,8 +116,8 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     #[inline(always)]
-    fn new(x: &ReturnInputs<'a>, t: usize) -> Self {
-        let at = |a: &'a [f64]| row(a, x.batch.b, t);
+    fn new(x: &ReturnInputs<'a>, c: Cols, t: usize) -> Self {
+        let at = |a: &'a [f64]| row(a, c, t);
         Row {
             r: at(x.rewards),
             d: at(x.discounts),
@@ -132,13 +132,14 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (B long) for those absent and for d, which has none.
+    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d, which
+    /// has none.
     #[inline(always)]
-    fn tangents(dx: &InputTangents<'a>, b: usize, t: usize, zeros: &'a [f64]) -> Self {
-        let at = |a: Option<&'a [f64]>| row_or(a, b, t, zeros);
+    fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
+        let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
-            d: &zeros[..b],
+            d: &zeros[..c.width],
             v: at(dx.values),
             v_next: at(dx.next_values),
             log_rho: at(dx.log_rhos),
@@ -187,6 +188,10 @@ impl<'a> Row<'a> {
 // The kernels below run row by row, each row in a function of its own whose outputs and
 // carried rows are separate `&mut` parameters, so that it vectorises (see `crate::kernel`).
 
+/// V-trace's kernels compute an exponential per element, some four times the work of the
+/// λ-return's: a block of 2048 elements already pays for handing it to another thread.
+const MIN_ELEMENTS_PER_THREAD: usize = 2048;
+
 /// The value, from t = T − 1 down to 0, carrying vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁: vₜ, and also Aₜ as
 /// a `Kernel<2>`. Its checks fail when an input is invalid or a target not finite.
 struct Value<'a> {
@@ -195,16 +200,16 @@ struct Value<'a> {
 
 impl Value<'_> {
     #[inline(always)]
-    fn write_rows(&self, vs: &mut [MaybeUninit<f64>], mut adv: Option<&mut [MaybeUninit<f64>]>) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+    fn write_rows(&self, c: Cols, vs: &mut Output, mut adv: Option<&mut Output>) -> bool {
+        let (t_len, b) = (self.x.batch.t, c.width);
         let (mut acc_next, mut vs_next) = (vec![0.0; b], vec![0.0; b]);
         // Where the advantages go when they are not wanted.
         let mut discarded = vec![MaybeUninit::uninit(); if adv.is_some() { 0 } else { b }];
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let x = Row::new(self.x, t);
-            let out_adv = adv.as_deref_mut().map_or(&mut discarded[..], |a| row_mut(a, b, t));
-            ok &= value_row(&x, t + 1 == t_len, &mut acc_next, &mut vs_next, row_mut(vs, b, t), out_adv);
+            let x = Row::new(self.x, c, t);
+            let out_adv = adv.as_deref_mut().map_or(&mut discarded[..], |a| row_mut(a, t));
+            ok &= value_row(&x, t + 1 == t_len, &mut acc_next, &mut vs_next, row_mut(vs, t), out_adv);
         }
         ok
     }
@@ -242,16 +247,20 @@ fn value_row(
 }
 
 impl Kernel<1> for Value<'_> {
+    const MIN_ELEMENTS_PER_THREAD: usize = MIN_ELEMENTS_PER_THREAD;
+
     #[inline(always)]
-    fn run(&self, [vs]: &mut [Output; 1]) -> bool {
-        self.write_rows(vs, None)
+    fn run(&self, c: Cols, [vs]: &mut [Output; 1]) -> bool {
+        self.write_rows(c, vs, None)
     }
 }
 
 impl Kernel<2> for Value<'_> {
+    const MIN_ELEMENTS_PER_THREAD: usize = MIN_ELEMENTS_PER_THREAD;
+
     #[inline(always)]
-    fn run(&self, [vs, adv]: &mut [Output; 2]) -> bool {
-        self.write_rows(vs, Some(adv))
+    fn run(&self, c: Cols, [vs, adv]: &mut [Output; 2]) -> bool {
+        self.write_rows(c, vs, Some(adv))
     }
 }
 
@@ -269,16 +278,18 @@ struct Jvp<'a> {
 }
 
 impl Kernel<2> for Jvp<'_> {
+    const MIN_ELEMENTS_PER_THREAD: usize = MIN_ELEMENTS_PER_THREAD;
+
     #[inline(always)]
-    fn run(&self, [d_vs, d_adv]: &mut [Output; 2]) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+    fn run(&self, c: Cols, [d_vs, d_adv]: &mut [Output; 2]) -> bool {
+        let (t_len, b) = (self.x.batch.t, c.width);
         let zeros = vec![0.0; b];
         let mut carries = [vec![0.0; b], vec![0.0; b], vec![0.0; b], vec![0.0; b]];
         let [acc_next, d_acc_next, vs_next, d_vs_next] = carries.each_mut();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let (x, dx) = (Row::new(self.x, t), Row::tangents(self.dx, b, t, &zeros));
-            let (out_vs, out_adv) = (row_mut(d_vs, b, t), row_mut(d_adv, b, t));
+            let (x, dx) = (Row::new(self.x, c, t), Row::tangents(self.dx, c, t, &zeros));
+            let (out_vs, out_adv) = (row_mut(d_vs, t), row_mut(d_adv, t));
             let last = t + 1 == t_len;
             ok &= jvp_row(&x, &dx, last, acc_next, d_acc_next, vs_next, d_vs_next, out_vs, out_adv);
         }
@@ -373,21 +384,23 @@ struct AdjointRow<'a> {
 }
 
 impl Kernel<9> for Vjp<'_> {
+    const MIN_ELEMENTS_PER_THREAD: usize = MIN_ELEMENTS_PER_THREAD;
+
     #[inline(always)]
-    fn run(&self, outputs: &mut [Output; 9]) -> bool {
-        let (t_len, b) = (self.x.batch.t, self.x.batch.b);
+    fn run(&self, c: Cols, outputs: &mut [Output; 9]) -> bool {
+        let (t_len, b) = (self.x.batch.t, c.width);
         // āₜ₋₁γₜ₋₁cₜ₋₁ and λₜ₋₁q̄ₜ₋₁: what step t − 1 passes to step t.
         let (mut a_carry, mut u_carry) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
             let last = t + 1 == t_len;
-            let x = Row::new(self.x, t);
+            let x = Row::new(self.x, c, t);
             let (vs_next, v_after) =
-                if last { (x.v_next, x.v_next) } else { (row(self.vs, b, t + 1), row(self.x.values, b, t + 1)) };
-            let (u_v, u_a) = (row(self.dy.values, b, t), row(self.dy.advantages, b, t));
+                if last { (x.v_next, x.v_next) } else { (row(self.vs, c, t + 1), row(self.x.values, c, t + 1)) };
+            let (u_v, u_a) = (row(self.dy.values, c, t), row(self.dy.advantages, c, t));
             let adj = AdjointRow { u_v, u_a, vs_next, v_after, last };
             let [r, v, v_next, log_rho, gamma, lambda, rho_bar, c_bar, pg_bar] =
-                outputs.each_mut().map(|o| row_mut(o, b, t));
+                outputs.each_mut().map(|o| row_mut(o, t));
             ok &= vjp_row(
                 &x,
                 &adj,
