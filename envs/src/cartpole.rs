@@ -44,9 +44,9 @@ pub const X_THRESHOLD: f64 = 2.4;
 /// Bound of the uniform initial state.
 const INITIAL_BOUND: f64 = 0.05;
 
-/// A step takes 21–50 ns, so a share is worth handing to another thread (10–15 µs) for 2048
-/// carts or more (BENCHMARKS.md).
-const MIN_ENVS_PER_THREAD: usize = 2048;
+/// A step takes 21–65 ns, so a share is worth handing to another thread (10–15 µs) for 512
+/// carts or more (BENCHMARKS.md: B = 1024 on two cores takes half the time of one).
+const MIN_ENVS_PER_THREAD: usize = 512;
 
 /// The `[env]` options of `cartpole`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
