@@ -12,7 +12,8 @@
 //!   a learnable scalar, a per-state table), with its own JVP and VJP;
 //! - [`registry`]: the plugins linked into the binary, learnt at run time from `inventory`;
 //! - [`config`]: the TOML experiment schema and its validation, with errors that carry line
-//!   and column.
+//!   and column;
+//! - [`parallel`]: the threads that share out one batch's work.
 //!
 //! Shapes: every per-step array is a row-major `[T, B]` slice of `f64` (time major, `B`
 //! environments side by side), see [`Batch`]. The return mathematics is in `DESIGN.md`.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod meta_param;
 pub mod meta_source;
+pub mod parallel;
 pub mod registry;
 pub mod return_fn;
 pub mod reward_transform;

@@ -1,9 +1,9 @@
 //! B single environments stepped together as one [`VecEnv`], with same-step automatic reset,
 //! an optional time limit, and the batch split over the machine's cores.
 //!
-//! The shares run on rayon's pool of threads, started once and parked between steps: handing a
-//! share to a parked thread and waiting for it costs some 10–15 µs on the development machine
-//! (BENCHMARKS.md), where starting a thread per step cost 60–140 µs.
+//! The shares run on the threads of [`mgrl_core::parallel`], started once and parked between
+//! steps: handing a share over costs some 10–15 µs (BENCHMARKS.md), where starting a thread per
+//! step cost 60–140 µs.
 
 use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
 
@@ -41,7 +41,7 @@ impl<E: Env> Vectorized<E> {
                 message: "needs at least one environment (num_envs ≥ 1)".into(),
             });
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = mgrl_core::parallel::threads();
         Ok(Vectorized {
             episode_steps: vec![0; envs.len()],
             spec,
@@ -149,7 +149,7 @@ impl<E: Env> VecEnv for Vectorized<E> {
         let threads = self.threads.min(b / self.min_envs_per_thread).max(1);
         let per = b.div_ceil(threads);
         let max = self.max_episode_steps;
-        let mut chunks =
+        let chunks =
             self.envs
                 .chunks_mut(per)
                 .zip(self.episode_steps.chunks_mut(per))
@@ -159,18 +159,12 @@ impl<E: Env> VecEnv for Vectorized<E> {
                 .map(|((((envs, episode_steps), actions), (obs, final_obs)), ((rewards, terminated), truncated))| {
                     Chunk { envs, episode_steps, actions, obs, final_obs, rewards, terminated, truncated }
                 });
-        let Some(first) = chunks.next() else { return Ok(()) };
         if threads == 1 {
-            first.step(len, max);
+            chunks.for_each(|c| c.step(len, max));
             return Ok(());
         }
         // The calling thread steps the first chunk while the pool's threads step the others.
-        rayon::in_place_scope(|s| {
-            for c in chunks {
-                s.spawn(move |_| c.step(len, max));
-            }
-            first.step(len, max);
-        });
+        mgrl_core::parallel::for_each_share(chunks, |c| c.step(len, max));
         Ok(())
     }
 

@@ -8,12 +8,12 @@
 //! own writes; each kernel writes every element once, which debug builds check.
 //!
 //! The environments never interact, so a large batch is cut into blocks of columns, each run by
-//! the same kernel on a thread of rayon's pool (the calling thread runs the first): handing a
+//! the same kernel on a thread of its own ([`mgrl_core::parallel`]; the caller runs the first): handing a
 //! block over costs some 10–15 µs, so a block gets at least [`Kernel::MIN_ELEMENTS_PER_THREAD`]
 //! elements, and smaller batches run on the calling thread alone. No result depends on the cut.
 
 use crate::simd::vectorised;
-use mgrl_core::{Batch, Error, MetaParamSpec, Result, ReturnInputs};
+use mgrl_core::{parallel, Batch, Error, MetaParamSpec, Result, ReturnInputs};
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -84,10 +84,10 @@ pub(crate) fn run_kernel<const K: usize, Kl: Kernel<K>>(batch: &Batch, kernel: &
     (outputs, ok)
 }
 
-/// The batch's columns cut into as many blocks as there are threads in the pool and blocks of
+/// The batch's columns cut into as many blocks as there are threads ([`parallel::threads`]) and blocks of
 /// `min_elements` allow, each [`BLOCK_ALIGN`] columns wide or a multiple (but the last).
 fn column_blocks(batch: &Batch, min_elements: usize) -> Vec<Cols> {
-    let threads = rayon::current_num_threads().min(batch.len() / min_elements).max(1);
+    let threads = parallel::threads().min(batch.len() / min_elements).max(1);
     let width = batch.b.div_ceil(threads).next_multiple_of(BLOCK_ALIGN);
     (0..batch.b)
         .step_by(width)
@@ -95,24 +95,15 @@ fn column_blocks(batch: &Batch, min_elements: usize) -> Vec<Cols> {
         .collect()
 }
 
-/// Runs the kernel on every block, the first on the calling thread and the others on the pool.
+/// Runs the kernel on every block, the first on the calling thread ([`parallel`]).
 fn run_blocks<const K: usize>(kernel: &impl Kernel<K>, blocks: &[Cols], per_block: Vec<[Output; K]>) -> bool {
-    let mut jobs = blocks.iter().zip(per_block);
-    let Some((&first, mut first_out)) = jobs.next() else { return true };
-    if blocks.len() == 1 {
-        return vectorised(kernel, first, &mut first_out);
+    if let ([cols], [_]) = (blocks, &per_block[..]) {
+        let mut out = per_block.into_iter().next().expect("one block");
+        return vectorised(kernel, *cols, &mut out);
     }
     let ok = AtomicBool::new(true);
-    rayon::in_place_scope(|s| {
-        for (&cols, mut out) in jobs {
-            let ok = &ok;
-            s.spawn(move |_| {
-                if !vectorised(kernel, cols, &mut out) {
-                    ok.store(false, Ordering::Relaxed);
-                }
-            });
-        }
-        if !vectorised(kernel, first, &mut first_out) {
+    parallel::for_each_share(blocks.iter().zip(per_block), |(&cols, mut out)| {
+        if !vectorised(kernel, cols, &mut out) {
             ok.store(false, Ordering::Relaxed);
         }
     });
