@@ -3,7 +3,8 @@
 //!
 //! A plugin registers itself with:
 //!
-//! ```ignore
+//! ```
+//! # const LAMBDA_RETURN_META: &[mgrl_core::MetaParamSpec] = &[];
 //! mgrl_core::inventory::submit! {
 //!     mgrl_core::PluginEntry {
 //!         name: "lambda_return",           // the same name as #[typetag::serde(name = ...)]
@@ -13,6 +14,7 @@
 //!         options: &[],
 //!     }
 //! }
+//! # assert!(mgrl_core::registry::find(mgrl_core::PluginKind::Return, "lambda_return").is_ok());
 //! ```
 
 use crate::{Error, MetaParamSpec, Result};

@@ -1,9 +1,18 @@
 //! Environments by name. Each environment registers itself in its own file:
 //!
-//! ```ignore
-//! inventory::submit! {
-//!     mgrl_envs::registry::EnvEntry { name: "catch", description: "...", make: make_catch }
+//! ```
+//! use mgrl_envs::registry::{self, EnvEntry};
+//! use mgrl_envs::{EnvError, VecEnv};
+//!
+//! fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
+//!     Ok(Box::new(mgrl_envs::catch::vectorized(num_envs, seed, options)?))
 //! }
+//!
+//! mgrl_core::inventory::submit! {
+//!     EnvEntry { name: "my_catch", description: "bsuite's Catch under another name", make }
+//! }
+//!
+//! assert!(registry::list().iter().any(|e| e.name == "my_catch"));
 //! ```
 //!
 //! and a TOML experiment names it: `[env] name = "catch"`, with its options beside.

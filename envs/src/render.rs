@@ -6,8 +6,21 @@
 //! height proportional to its value. An environment whose observation is a physical state
 //! draws a scene instead by registering an [`ObsPicture`] in its own file:
 //!
-//! ```ignore
-//! inventory::submit! { mgrl_envs::render::ObsPicture { env: "cartpole", draw, delay_cs: 4 } }
+//! ```
+//! use mgrl_envs::render::{Canvas, ObsPicture};
+//!
+//! /// A bar as long as the first number of the observation.
+//! fn draw(obs: &[f32]) -> Canvas {
+//!     let mut canvas = Canvas::new(100, 10, 0);
+//!     canvas.fill_rect(0, 0, (obs[0].clamp(0.0, 1.0) * 99.0) as usize, 9, 1);
+//!     canvas
+//! }
+//!
+//! mgrl_core::inventory::submit! { ObsPicture { env: "my_env", draw, delay_cs: 4 } }
+//!
+//! let spec = mgrl_envs::EnvSpec { name: "my_env".into(), obs_shape: vec![1], num_actions: 2, num_states: None };
+//! let painter = mgrl_envs::render::Painter::for_spec(&spec).unwrap();
+//! assert_eq!((painter.delay_cs, painter.draw(&[0.5]).width), (4, 100));
 //! ```
 
 use crate::EnvSpec;
