@@ -2,6 +2,7 @@
 //!
 //! Agents, the meta-optimiser, the experiment runner and the `mgrl` command-line program.
 
+pub mod env;
 pub mod learner;
 pub mod meta;
 pub mod optim;

@@ -23,8 +23,8 @@ fn error_of(out: &Output) -> String {
     stderr
 }
 
-const SMOKE: &str = "name = \"x\"\n[env]\nname = \"mrp/fig1b-gamma\"\n[agent]\nkind = \"td\"\n[return]\n\
-                     type = \"lambda_return\"\n[run]\nupdates = 5\n";
+const SMOKE: &str = "name = \"x\"\n[env]\nname = \"mrp/fig1b-gamma\"\n[agent]\nkind = \"td\"\nunroll = 4\n\
+                     optimizer = { type = \"sgd\", lr = 0.5 }\n[return]\ntype = \"lambda_return\"\n[run]\nupdates = 5\n";
 
 #[test]
 fn plugins_lists_every_built_in_plugin_with_its_meta_parameters() {
@@ -75,7 +75,7 @@ fn check_names_the_known_plugins_for_an_unknown_one_at_its_line() {
     std::fs::write(tmp.path().join("e.toml"), SMOKE.replace("type = \"lambda_return\"", "type = \"lambda_retrun\""))
         .unwrap();
     let err = error_of(&mgrl(&["check", "e.toml"], tmp.path()));
-    assert!(err.starts_with("error: e.toml:7:1: unknown return plugin `lambda_retrun`; registered return plugins: "));
+    assert!(err.starts_with("error: e.toml:9:1: unknown return plugin `lambda_retrun`; registered return plugins: "));
     assert!(err.contains("lambda_return"), "{err}");
 }
 

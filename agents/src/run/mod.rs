@@ -29,7 +29,6 @@ use checkpoint::{Checkpoint, Counters, Kind};
 use interval::IntervalStats;
 use metrics::MetricsWriter;
 use mgrl_core::config::Experiment;
-use mgrl_envs::EnvError;
 use progress::Progress;
 pub use run_dir::RunDir;
 use std::path::{Path, PathBuf};
@@ -57,22 +56,10 @@ pub struct Outcome {
     pub checkpoint: Option<PathBuf>,
 }
 
-/// Checks everything a run needs before it writes anything: the environment by name and its
-/// options, the agent kind and its options (by building the agent, which checks them against
-/// the environment, the return and the meta-parameters). Errors point into the experiment file.
+/// Checks everything a run needs before it writes anything, by building the agent: its kind
+/// and options, and what it checks against them (its environment, the return, the
+/// meta-parameters). Errors point into the experiment file.
 pub fn validate(exp: &Experiment) -> Result<()> {
-    mgrl_envs::registry::make(&exp.env.name, 1, exp.seed, &exp.env.options).map_err(|e| match e {
-        EnvError::UnknownEnv { .. } => exp.doc.error(&["env", "name"], e.to_string()),
-        e => {
-            // An option the message names (serde quotes it in backticks) is pointed at.
-            let message = e.to_string();
-            let key = message.split('`').nth(1).filter(|k| exp.env.options.contains_key(*k));
-            match key {
-                Some(k) => exp.doc.error(&["env", k], message.clone()),
-                None => exp.doc.error(&["env"], message.clone()),
-            }
-        }
-    })?;
     build_learner(exp).map(drop)
 }
 

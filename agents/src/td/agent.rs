@@ -106,8 +106,7 @@ impl TdAgent {
         }
         options.optimizer.validate().map_err(|m| exp.doc.error(&["agent", "optimizer"], m))?;
         let num_envs = options.num_envs;
-        let mut env = mgrl_envs::registry::make(&exp.env.name, num_envs, exp.seed, &exp.env.options)
-            .map_err(|e| exp.doc.error(&["env", "name"], e.to_string()))?;
+        let mut env = crate::env::make_env(exp, num_envs)?;
         let spec = env.spec().clone();
         let dim = spec.obs_len();
         let pipeline = ReturnPipeline::from_experiment(exp, spec.num_states)?;
