@@ -43,11 +43,13 @@ pub fn threads() -> usize {
 
 /// Runs `work` on every share, the first on the calling thread and the others on the pool's
 /// threads, and returns when all are done. A panic in any share is resumed in the caller once
-/// every share has finished.
+/// every share has finished. A lone share runs on the calling thread without the pool.
 pub fn for_each_share<S: Send>(shares: impl IntoIterator<Item = S>, work: impl Fn(S) + Sync) {
-    let mut shares = shares.into_iter();
+    let mut shares = shares.into_iter().peekable();
     let Some(first) = shares.next() else { return };
-    if rayon::current_thread_index().is_some() {
+    if shares.peek().is_none() {
+        work(first);
+    } else if rayon::current_thread_index().is_some() {
         rayon::in_place_scope(|scope| spawn_all(scope, first, shares, &work))
     } else {
         pool().in_place_scope(|scope| spawn_all(scope, first, shares, &work))
@@ -93,6 +95,14 @@ mod tests {
         });
         assert!(names.into_inner().unwrap().iter().all(|n| !n.as_deref().unwrap_or("").starts_with("mgrl-worker")));
         assert_eq!(threads(), cores());
+    }
+
+    #[test]
+    fn a_lone_share_runs_on_the_calling_thread() {
+        let caller = std::thread::current().id();
+        let ran_on = Mutex::new(None);
+        for_each_share([()], |()| *ran_on.lock().unwrap() = Some(std::thread::current().id()));
+        assert_eq!(ran_on.into_inner().unwrap(), Some(caller));
     }
 
     #[test]

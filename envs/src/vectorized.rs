@@ -159,10 +159,6 @@ impl<E: Env> VecEnv for Vectorized<E> {
                 .map(|((((envs, episode_steps), actions), (obs, final_obs)), ((rewards, terminated), truncated))| {
                     Chunk { envs, episode_steps, actions, obs, final_obs, rewards, terminated, truncated }
                 });
-        if threads == 1 {
-            chunks.for_each(|c| c.step(len, max));
-            return Ok(());
-        }
         // The calling thread steps the first chunk while the pool's threads step the others.
         mgrl_core::parallel::for_each_share(chunks, |c| c.step(len, max));
         Ok(())

@@ -97,10 +97,6 @@ fn column_blocks(batch: &Batch, min_elements: usize) -> Vec<Cols> {
 
 /// Runs the kernel on every block, the first on the calling thread ([`parallel`]).
 fn run_blocks<const K: usize>(kernel: &impl Kernel<K>, blocks: &[Cols], per_block: Vec<[Output; K]>) -> bool {
-    if let ([cols], [_]) = (blocks, &per_block[..]) {
-        let mut out = per_block.into_iter().next().expect("one block");
-        return vectorised(kernel, *cols, &mut out);
-    }
     let ok = AtomicBool::new(true);
     parallel::for_each_share(blocks.iter().zip(per_block), |(&cols, mut out)| {
         if !vectorised(kernel, cols, &mut out) {
