@@ -11,6 +11,7 @@ use mgrl_envs::{Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use mgrl_returns as _;
 
 /// Fails at its sixth step: by panicking, or with a NaN reward.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Faulty {
     steps: usize,
     panics: bool,

@@ -67,8 +67,8 @@ pub fn spec() -> EnvSpec {
     EnvSpec { name: NAME.into(), obs_shape: vec![4], num_actions: 2, num_states: None }
 }
 
-/// One cart with its pole.
-#[derive(Debug, Clone)]
+/// One cart with its pole; its serde form is its saved state.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CartPole {
     /// (x, ẋ, θ, θ̇).
     state: [f64; 4],

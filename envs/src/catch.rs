@@ -69,8 +69,8 @@ impl CatchOptions {
     }
 }
 
-/// One Catch board.
-#[derive(Debug, Clone)]
+/// One Catch board; its serde form is its saved state.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catch {
     rows: usize,
     columns: usize,

@@ -1,5 +1,8 @@
 //! A single environment, the unit that [`crate::VecEnv`] implementations step B of.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 /// What one step of one environment produced.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transition {
@@ -13,7 +16,11 @@ pub struct Transition {
 /// One environment. It owns its random-number source (seeded at construction), so that the
 /// same seed gives the same episodes; B of them are stepped together by a vectoriser that
 /// handles automatic reset and the [`crate::StepBuffers`] layout.
-pub trait Env: Send {
+///
+/// Its serde form is its saved state ([`crate::VecEnv::save_state`]): it must hold everything
+/// that decides the environment's future steps, its generator's state included (serde derived
+/// on the struct does).
+pub trait Env: Send + Serialize + DeserializeOwned {
     /// Starts an episode and writes its first observation into `obs` (one row, `obs_len`).
     fn reset(&mut self, obs: &mut [f32]);
 

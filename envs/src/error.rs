@@ -14,6 +14,11 @@ pub enum EnvError {
     #[error("{env}: `{what}` has {got} elements, expected {expected}")]
     Shape { env: String, what: String, expected: usize, got: usize },
 
+    /// A saved state that cannot be saved or loaded ([`crate::VecEnv::load_state`]): of another
+    /// environment or batch size, or damaged.
+    #[error("{env}: {message}")]
+    State { env: String, message: String },
+
     /// A bad option in the `[env]` section.
     #[error("{env}: {message}")]
     Config { env: String, message: String },

@@ -17,5 +17,5 @@ pub mod vectorized;
 
 pub use env::{Env, Transition};
 pub use error::EnvError;
-pub use vec_env::{EnvSpec, StepBuffers, VecEnv};
+pub use vec_env::{EnvSpec, EnvState, StepBuffers, VecEnv};
 pub use vectorized::{env_seed, Vectorized};

@@ -13,11 +13,16 @@
 //! - Every environment takes a seed: the same seed gives the same episodes.
 //! - Observations are `f32`, one row of [`EnvSpec::obs_len`] per environment, in the layout
 //!   of [`EnvSpec::obs_shape`] (channels first for images: `[C, H, W]`).
+//! - Checkpoints: [`VecEnv::save_state`] saves everything that decides the future steps as
+//!   JSON ([`EnvState`]), and [`VecEnv::load_state`] restores it in a fresh environment of the
+//!   same spec and B, so that a resumed run goes on bit for bit without replaying its past.
 
 use crate::EnvError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// What an environment looks like to an agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvSpec {
     /// The registered name, e.g. `minatar/breakout`.
     pub name: String,
@@ -27,6 +32,8 @@ pub struct EnvSpec {
     pub num_actions: usize,
     /// Number of states, for environments that number them (the Markov reward processes):
     /// per-state meta-parameters need it.
+    // Required in a saved state: a missing field is damage, not `None`.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub num_states: Option<usize>,
 }
 
@@ -65,7 +72,67 @@ impl StepBuffers {
     }
 }
 
+/// The saved state of B environments ([`VecEnv::save_state`]): JSON, which an agent keeps in
+/// its checkpoint as it is (an `EnvState` serialises as that JSON).
+///
+/// Beside the implementation's own form of the state it holds the spec and B of the
+/// environments that saved it, so that [`EnvState::open`] refuses a state of another
+/// environment, of another batch size or with a part missing with an [`EnvError::State`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EnvState(serde_json::Value);
+
+/// The layout of an [`EnvState`]: who saved it, and their state.
+#[derive(Serialize, Deserialize)]
+struct Saved<S> {
+    spec: EnvSpec,
+    num_envs: usize,
+    state: S,
+}
+
+impl EnvState {
+    /// `state`, an implementation's own form of the state of `num_envs` environments of `spec`.
+    pub fn new(spec: &EnvSpec, num_envs: usize, state: impl Serialize) -> Result<Self, EnvError> {
+        serde_json::to_value(Saved { spec: spec.clone(), num_envs, state })
+            .map(EnvState)
+            .map_err(|e| EnvError::State { env: spec.name.clone(), message: format!("cannot save the state: {e}") })
+    }
+
+    /// The implementation's own form of the state, once checked to be that of `num_envs`
+    /// environments of `spec` (the ones loading it) with no part missing.
+    pub fn open<T: DeserializeOwned>(&self, spec: &EnvSpec, num_envs: usize) -> Result<T, EnvError> {
+        let error = |message: String| EnvError::State { env: spec.name.clone(), message };
+        let saved = Saved::<serde_json::Value>::deserialize(&self.0)
+            .map_err(|e| error(format!("cannot load the saved state: it is not an environment's state ({e})")))?;
+        if saved.spec.name != spec.name {
+            return Err(error(format!("cannot load a state saved by `{}`", saved.spec.name)));
+        }
+        if saved.num_envs != num_envs {
+            return Err(error(format!("cannot load the state of {} environments into {num_envs}", saved.num_envs)));
+        }
+        if saved.spec != *spec {
+            return Err(error(format!(
+                "cannot load a state saved with other options: observations {:?}, {} actions, states {:?} \
+                 where this one has {:?}, {}, {:?}",
+                saved.spec.obs_shape,
+                saved.spec.num_actions,
+                saved.spec.num_states,
+                spec.obs_shape,
+                spec.num_actions,
+                spec.num_states
+            )));
+        }
+        T::deserialize(saved.state).map_err(|e| error(format!("cannot load the saved state: {e}")))
+    }
+}
+
 /// B environments stepped together.
+///
+/// Implementations save their state ([`VecEnv::save_state`]) for checkpoints: everything that
+/// decides their future steps, so that another instance of the same environment, spec and B
+/// (built with any seed) that loads it ([`VecEnv::load_state`]) gives, for the same actions,
+/// the same observations, rewards, terminations, truncations and final observations bit for
+/// bit. The observation of the current step is the caller's and is not part of the state.
 pub trait VecEnv: Send {
     fn spec(&self) -> &EnvSpec;
 
@@ -78,6 +145,16 @@ pub trait VecEnv: Send {
 
     /// Steps every environment with its action (see the module doc for resets).
     fn step(&mut self, actions: &[usize], out: &mut StepBuffers) -> Result<(), EnvError>;
+
+    /// The environments' state: every random-number generator, episode step counter and time
+    /// limit, and each game's own (positions, timers, sticky action, difficulty ramp); see the
+    /// trait doc for what loading it promises.
+    fn save_state(&self) -> Result<EnvState, EnvError>;
+
+    /// Restores a state saved by [`VecEnv::save_state`] of an environment with the same spec
+    /// and B. A state of another environment or B, or a damaged one, is an
+    /// [`EnvError::State`] naming this environment, and leaves it as it was.
+    fn load_state(&mut self, state: &EnvState) -> Result<(), EnvError>;
 
     /// Writes the index of each environment's current state into `out` (`[B]`), for
     /// environments with [`EnvSpec::num_states`]; others return an error.

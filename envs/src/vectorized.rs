@@ -1,11 +1,13 @@
 //! B single environments stepped together as one [`VecEnv`], with same-step automatic reset,
-//! an optional time limit, and the batch split over the machine's cores.
+//! an optional time limit, and the batch split over the machine's cores. Its saved state is
+//! the time limit, each environment's step counter and each environment's serde form.
 //!
 //! The shares run on the threads of [`mgrl_core::parallel`], started once and parked between
 //! steps: handing a share over costs some 10–15 µs (BENCHMARKS.md), where starting a thread per
 //! step cost 60–140 µs.
 
-use crate::{Env, EnvError, EnvSpec, StepBuffers, VecEnv};
+use crate::{Env, EnvError, EnvSpec, EnvState, StepBuffers, VecEnv};
+use serde::{Deserialize, Serialize};
 
 /// By default a share of the batch goes to another thread for every this many environments at
 /// most. A share costs 10–15 µs to hand over, so 256 environments pay for it when one step takes
@@ -77,6 +79,16 @@ impl<E: Env> Vectorized<E> {
         }
         Ok(())
     }
+}
+
+/// The state of a [`Vectorized`] as saved: borrowed to save it, owned when loaded.
+#[derive(Serialize, Deserialize)]
+struct VectorizedState<Steps, Envs> {
+    // Required: a missing time limit is damage, not "no limit".
+    #[serde(deserialize_with = "Option::deserialize")]
+    max_episode_steps: Option<u64>,
+    episode_steps: Steps,
+    envs: Envs,
 }
 
 /// Steps a contiguous slice of environments with their slices of the buffers.
@@ -161,6 +173,31 @@ impl<E: Env> VecEnv for Vectorized<E> {
                 });
         // The calling thread steps the first chunk while the pool's threads step the others.
         mgrl_core::parallel::for_each_share(chunks, |c| c.step(len, max));
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<EnvState, EnvError> {
+        let state = VectorizedState {
+            max_episode_steps: self.max_episode_steps,
+            episode_steps: &self.episode_steps,
+            envs: &self.envs,
+        };
+        EnvState::new(&self.spec, self.envs.len(), state)
+    }
+
+    fn load_state(&mut self, state: &EnvState) -> Result<(), EnvError> {
+        let b = self.envs.len();
+        let saved: VectorizedState<Vec<u64>, Vec<E>> = state.open(&self.spec, b)?;
+        for (what, got) in [("environments", saved.envs.len()), ("episode step counters", saved.episode_steps.len())] {
+            if got != b {
+                return Err(EnvError::State {
+                    env: self.spec.name.clone(),
+                    message: format!("cannot load the saved state: it has {got} {what} for a batch of {b}"),
+                });
+            }
+        }
+        (self.max_episode_steps, self.episode_steps, self.envs) =
+            (saved.max_episode_steps, saved.episode_steps, saved.envs);
         Ok(())
     }
 

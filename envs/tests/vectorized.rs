@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 /// Episodes of 1 to 6 steps (drawn at reset). Observation: [steps left, episode number];
 /// the reward is the action taken; the state index is the steps left.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Countdown {
     left: usize,
     episode: usize,
@@ -214,6 +215,7 @@ fn an_empty_batch_is_an_error() {
 }
 
 /// A countdown, or (`None`) an environment with a bug that panics at its first step.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct MaybeExploding(Option<Countdown>);
 
 impl Env for MaybeExploding {

@@ -10,6 +10,7 @@
 use super::options::make;
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use serde::{Deserialize, Serialize};
 
 const PLAYER: usize = 0;
 const ENEMY: usize = 1;
@@ -21,7 +22,7 @@ const INIT_SPAWN_SPEED: i32 = 10;
 const INIT_MOVE_INTERVAL: i32 = 5;
 
 /// An enemy or gold in its slot's row.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Entity {
     x: i32,
     y: i32,
@@ -31,7 +32,7 @@ struct Entity {
 }
 
 /// One Asterix board.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Asterix {
     ramping: bool,
     player_x: i32,

@@ -10,6 +10,7 @@
 use super::options::make;
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use serde::{Deserialize, Serialize};
 
 const PADDLE: usize = 0;
 const BALL: usize = 1;
@@ -24,7 +25,7 @@ const BOUNCE_VERTICAL: [usize; 4] = [3, 2, 1, 0];
 const BOUNCE_PADDLE_EDGE: [usize; 4] = [2, 3, 0, 1];
 
 /// One Breakout board.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Breakout {
     ball_x: i32,
     ball_y: i32,

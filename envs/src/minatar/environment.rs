@@ -11,7 +11,9 @@ use crate::{Env, Transition};
 /// (Machado et al. 2018, "Revisiting the Arcade Learning Environment", JAIR; MinAtar's
 /// `Environment.act`). As in the reference, the previous action starts as no-op and is not
 /// forgotten at a reset: the first frame of an episode may repeat the last of the one before.
-#[derive(Debug, Clone)]
+///
+/// Its serde form (the game, the source's generator, the sticky action) is its saved state.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MinAtar<G, R = SeededSource> {
     game: G,
     random: R,

@@ -10,6 +10,7 @@
 use super::options::make;
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use serde::{Deserialize, Serialize};
 
 const CHICKEN: usize = 0;
 const CAR: usize = 1;
@@ -19,7 +20,7 @@ const SPEED1: usize = 2;
 const PLAYER_SPEED: i32 = 3;
 const TIME_LIMIT: i32 = 2500;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct Car {
     x: i32,
     y: i32,
@@ -30,7 +31,7 @@ struct Car {
 }
 
 /// One Freeway road.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Freeway {
     cars: [Car; 8],
     /// The chicken's row (column 4).

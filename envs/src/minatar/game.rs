@@ -2,9 +2,11 @@
 //! sticky actions or the choice of action set (those are [`super::MinAtar`]'s).
 
 use super::RandomSource;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// MinAtar's full action set, in the reference's order (`action_map = ['n','l','u','r','d','f']`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     Noop,
     Left,
@@ -14,8 +16,9 @@ pub enum Action {
     Fire,
 }
 
-/// The rules of one game, after the reference's `minatar/environments/<game>.py`.
-pub trait Game: Send {
+/// The rules of one game, after the reference's `minatar/environments/<game>.py`. Its serde
+/// form is its saved state: everything that decides its next frames.
+pub trait Game: Send + Serialize + DeserializeOwned {
     /// The registered name, e.g. `minatar/breakout`.
     const NAME: &'static str;
 

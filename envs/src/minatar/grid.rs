@@ -21,9 +21,28 @@ const COLUMN0: u128 = {
 };
 const COLUMN9: u128 = COLUMN0 << (SIDE - 1);
 
-/// A 10 × 10 map of booleans.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A 10 × 10 map of booleans. Saved as its ten rows, each a mask of 10 bits (bit x: column
+/// x), so that a saved state shows the map and cannot set cells outside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "[u16; SIDE]", try_from = "[u16; SIDE]")]
 pub struct Grid(u128);
+
+impl From<Grid> for [u16; SIDE] {
+    fn from(g: Grid) -> Self {
+        std::array::from_fn(|y| ((g.0 >> (SIDE * y)) & ROW0) as u16)
+    }
+}
+
+impl TryFrom<[u16; SIDE]> for Grid {
+    type Error = String;
+
+    fn try_from(rows: [u16; SIDE]) -> Result<Self, String> {
+        if let Some(y) = rows.iter().position(|&row| u128::from(row) & !ROW0 != 0) {
+            return Err(format!("row {y} of a 10 × 10 map, {}, sets cells beyond column 9", rows[y]));
+        }
+        Ok(Grid(rows.iter().rev().fold(0, |g, &row| (g << SIDE) | u128::from(row))))
+    }
+}
 
 impl Grid {
     pub const EMPTY: Grid = Grid(0);
@@ -146,6 +165,18 @@ mod tests {
                 assert_eq!(g.rolled_sideways(-1).get(y, x), c[y][(x + 1) % 10], "left {y} {x}");
             }
         }
+    }
+
+    #[test]
+    fn a_map_is_saved_row_by_row_and_rows_beyond_the_map_are_refused() {
+        let g = sample();
+        let rows: [u16; SIDE] = g.into();
+        assert_eq!(rows[0], 1 | 1 << 9);
+        assert_eq!(rows[3], 1 << 4);
+        assert_eq!(Grid::try_from(rows), Ok(g));
+        let mut bad = rows;
+        bad[2] = 1 << 10;
+        assert!(Grid::try_from(bad).unwrap_err().contains("row 2"));
     }
 
     #[test]

@@ -10,10 +10,13 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-/// The draws a MinAtar game makes, named after numpy's `RandomState` methods.
-pub trait RandomSource: Send {
+/// The draws a MinAtar game makes, named after numpy's `RandomState` methods. A source's serde
+/// form is its state (saved with the game's).
+pub trait RandomSource: Send + Serialize + DeserializeOwned {
     /// A float uniform in [0, 1) (`RandomState.rand()`).
     fn rand(&mut self) -> f64;
 
@@ -21,8 +24,9 @@ pub trait RandomSource: Send {
     fn randint(&mut self, low: i64, high: i64) -> i64;
 }
 
-/// Fresh draws from a seeded ChaCha8 generator: the same seed gives the same draws.
-#[derive(Debug, Clone)]
+/// Fresh draws from a seeded ChaCha8 generator: the same seed gives the same draws. Its serde
+/// form is the generator's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeededSource {
     rng: ChaCha8Rng,
 }
@@ -44,7 +48,7 @@ impl RandomSource for SeededSource {
 }
 
 /// One recorded draw: which call was made and what it returned.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Draw {
     /// `rand()` returned this value.
     Rand(f64),
@@ -56,7 +60,7 @@ pub enum Draw {
 /// (or with other bounds), or a call when none is left, is a mismatch: the first one is
 /// kept as a message ([`ReplaySource::mismatch`]) and the call answers 0 (or `low`), so a
 /// test can report where a game's draws diverged from the reference's.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReplaySource {
     draws: VecDeque<Draw>,
     taken: usize,

@@ -18,6 +18,7 @@ use super::options::make;
 use super::python_list::{remove_first_equal, remove_self, ReversedCursor};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use serde::{Deserialize, Serialize};
 
 const SUB_FRONT: usize = 0;
 const SUB_BACK: usize = 1;
@@ -40,7 +41,7 @@ const DIVER_MOVE_INTERVAL: i32 = 5;
 
 /// A bullet, fish or diver: `[x, y, right, timer]` in the reference (bullets have no timer:
 /// theirs stays 0). Equality is the reference's list equality, over every field.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Mover {
     x: i32,
     y: i32,
@@ -50,7 +51,7 @@ struct Mover {
 }
 
 /// An enemy submarine, `[x, y, right, move timer, shot timer]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct EnemySub {
     body: Mover,
     shot_timer: i32,
@@ -77,7 +78,7 @@ impl Mover {
 }
 
 /// One Seaquest board.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Seaquest {
     ramping: bool,
     oxygen: i32,

@@ -13,6 +13,7 @@
 use super::options::make;
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use serde::{Deserialize, Serialize};
 
 const CANNON: usize = 0;
 const ALIEN: usize = 1;
@@ -26,7 +27,7 @@ const ENEMY_MOVE_INTERVAL: i32 = 12;
 const ENEMY_SHOT_INTERVAL: i32 = 10;
 
 /// One Space Invaders board.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpaceInvaders {
     ramping: bool,
     /// The cannon's column.

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 /// The reward for leaving a state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StateReward {
     /// Always the same.
     Constant(f64),
@@ -21,8 +21,9 @@ pub enum StateReward {
     NegatePrevious,
 }
 
-/// A chain MRP: `rewards[s]` is the reward for leaving state s.
-#[derive(Debug, Clone)]
+/// A chain MRP: `rewards[s]` is the reward for leaving state s. Its serde form is its saved
+/// state.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ChainMrp {
     rewards: Vec<StateReward>,
     state: usize,
