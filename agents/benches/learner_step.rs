@@ -1,11 +1,30 @@
-//! The learner step with and without the meta-gradient: the same TD agent, batch shape and
-//! linear value network, with γ fixed, learnt as one scalar (method (a)), and learnt per
-//! state (method (b)). Run: `cargo bench -p mgrl-agents --bench learner_step`.
+//! The learner step with and without the meta-gradient.
+//!
+//! - The TD agent's whole update (acting included) on the Figure 1(b) chain with a linear value:
+//!   γ fixed, learnt as one scalar (method (a)), learnt per state (method (b)).
+//! - The actor-critic learner alone on MinAtar Breakout with MinAtar's network (3 × 3
+//!   convolution, 16 channels, 128 units; f32) at T = 20, B = 64, fed recorded unrolls: plain,
+//!   and with γ and λ meta-learnt by each method.
+//!
+//! Run: `cargo bench -p mgrl-agents --bench learner_step`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use dfdx::tensor::Cpu;
+use mgrl_agents::actor::{Actor, Behaviour};
+use mgrl_agents::learner::{eta_names, Learner, LearnerOptions};
+use mgrl_agents::meta::{ReturnPipeline, TargetLoss};
+use mgrl_agents::net::{ActorCritic, NetworkConfig};
+use mgrl_agents::optim::OptimizerConfig;
 use mgrl_agents::td::TdAgent;
-use mgrl_agents::Learner;
+use mgrl_agents::unroll::Unroll;
+use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The `mgrl` program's allocator (agents/src/main.rs), so that the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 // Link the built-in plugins (they register through inventory when linked).
 use mgrl_returns as _;
@@ -40,5 +59,78 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A uniformly random behaviour, to record unrolls.
+struct Random(usize);
+
+impl Behaviour for Random {
+    fn act(
+        &mut self,
+        _: &[f32],
+        rng: &mut ChaCha8Rng,
+        actions: &mut [usize],
+        log_probs: &mut [f64],
+    ) -> anyhow::Result<()> {
+        for (a, l) in actions.iter_mut().zip(log_probs) {
+            *a = rng.gen_range(0..self.0);
+            *l = -(self.0 as f64).ln();
+        }
+        Ok(())
+    }
+}
+
+fn minatar_experiment(meta: Option<&str>) -> Experiment {
+    let (ret, meta) = match meta {
+        Some(method) => (
+            "gamma = { value = 0.99, learnable = true }\nlambda = { value = 0.9, learnable = true }\n",
+            format!("[meta]\nmethod = \"{method}\"\n[meta.objective]\ntype = \"vtrace\"\ngamma = 0.99\nlambda = 1.0\n"),
+        ),
+        None => ("gamma = 0.99\nlambda = 0.9\n", String::new()),
+    };
+    let text = format!(
+        "name = \"bench\"\n[env]\nname = \"minatar/breakout\"\n[agent]\nkind = \"impala\"\n\
+         [return]\ntype = \"vtrace\"\n{ret}{meta}[run]\nupdates = 1\n"
+    );
+    Experiment::parse("bench.toml", &text).unwrap()
+}
+
+fn bench_actor_critic(c: &mut Criterion) {
+    const T: usize = 20;
+    const B: usize = 64;
+    let env = mgrl_envs::registry::make("minatar/breakout", B, 0, &Default::default()).unwrap();
+    let spec = env.spec().clone();
+    let mut actor = Actor::new(env, T, ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let unrolls: Vec<Unroll> =
+        (0..8).map(|_| actor.unroll(&mut Random(spec.num_actions), &mut Vec::new()).unwrap()).collect();
+    let mut group = c.benchmark_group("actor_critic_learner_step_minatar_conv_T20_B64");
+    group.sample_size(20);
+    for (label, meta) in
+        [("plain", None), ("meta γ, λ (surrogate)", Some("surrogate")), ("meta γ, λ (cotangent)", Some("cotangent"))]
+    {
+        let exp = minatar_experiment(meta);
+        let pipeline = ReturnPipeline::from_experiment(&exp, None).unwrap();
+        let config = NetworkConfig::Conv { channels: 16, hidden: 128 };
+        let net = ActorCritic::<f32, Cpu>::new(
+            Cpu::default(),
+            &config,
+            &spec.obs_shape,
+            spec.num_actions,
+            eta_names(&pipeline, true).len(),
+            16,
+        )
+        .unwrap();
+        let options = LearnerOptions {
+            loss: TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 },
+            max_grad_norm: Some(40.0),
+            eta_conditioning: true,
+        };
+        let optimizer = OptimizerConfig::Rmsprop { lr: 6e-4, decay: 0.99, eps: 1e-5 };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut learner = Learner::new(net, &mut rng, optimizer, pipeline, exp.meta.as_ref(), None, options).unwrap();
+        let mut next = unrolls.iter().cycle().cloned();
+        group.bench_function(label, |b| b.iter(|| learner.update(&mut |_, _| Ok(next.next().unwrap())).unwrap()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_actor_critic);
 criterion_main!(benches);

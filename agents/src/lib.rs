@@ -2,14 +2,19 @@
 //!
 //! Agents, the meta-optimiser, the experiment runner and the `mgrl` command-line program.
 
+pub mod actor;
+pub mod agent;
 pub mod env;
+pub mod impala;
 pub mod learner;
 pub mod meta;
+pub mod net;
 pub mod optim;
 pub mod td;
+pub mod unroll;
 
 pub mod cli;
 pub mod plot;
 pub mod run;
 
-pub use learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};
+pub use agent::{Agent, AgentEntry, AgentState, Divergence, StateTensor, UpdateReport};

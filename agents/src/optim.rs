@@ -5,6 +5,8 @@
 //! with the current gradient folded into the moment estimates and then *held fixed* when the
 //! meta-gradient differentiates the step with respect to g (Xu et al. 2018, §2; DESIGN.md §2).
 
+use crate::net::{scalar, Params};
+use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// An optimiser and its hyper-parameters, as written in TOML:
@@ -86,73 +88,65 @@ impl OptimizerConfig {
     }
 }
 
-/// The moment estimates of an optimiser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OptimizerState {
-    pub m: Vec<f64>,
-    pub v: Vec<f64>,
+/// The moment estimates of an optimiser, shaped like θ and on its device.
+#[derive(Debug, Clone)]
+pub struct OptimizerState<E: Dtype, D: Device<E>> {
+    pub m: Params<E, D>,
+    pub v: Params<E, D>,
     pub t: u64,
 }
 
 /// A step computed but not yet taken: Δθ = offset − scale ⊙ g, and the state after it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreparedStep {
-    pub scale: Vec<f64>,
-    pub offset: Vec<f64>,
-    pub delta: Vec<f64>,
-    next: OptimizerState,
+#[derive(Debug, Clone)]
+pub struct PreparedStep<E: Dtype, D: Device<E>> {
+    pub scale: Params<E, D>,
+    pub offset: Params<E, D>,
+    pub delta: Params<E, D>,
+    next: OptimizerState<E, D>,
 }
 
-/// An optimiser over a flat parameter vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Optimizer {
+/// An optimiser over parameters that live on a dfdx device.
+#[derive(Debug, Clone)]
+pub struct Optimizer<E: Dtype, D: Device<E>> {
     pub config: OptimizerConfig,
-    pub state: OptimizerState,
+    pub state: OptimizerState<E, D>,
 }
 
-impl Optimizer {
-    pub fn new(config: OptimizerConfig, n: usize) -> Self {
-        Optimizer { config, state: OptimizerState { m: vec![0.0; n], v: vec![0.0; n], t: 0 } }
+impl<E: Dtype, D: Device<E>> Optimizer<E, D> {
+    /// An optimiser with zero moments for parameters shaped like `like`.
+    pub fn new(config: OptimizerConfig, like: &Params<E, D>) -> Self {
+        Optimizer { config, state: OptimizerState { m: like.zeros_like(), v: like.zeros_like(), t: 0 } }
     }
 
     /// The step that gradient `g` would take, with its scale and offset.
-    pub fn prepare(&self, g: &[f64]) -> PreparedStep {
-        let n = g.len();
+    pub fn prepare(&self, g: &Params<E, D>) -> PreparedStep<E, D> {
         let mut next = self.state.clone();
         next.t += 1;
-        let (scale, offset): (Vec<f64>, Vec<f64>) = match self.config {
-            OptimizerConfig::Sgd { lr } => (vec![lr; n], vec![0.0; n]),
+        let s = scalar::<E>;
+        let (scale, offset) = match self.config {
+            OptimizerConfig::Sgd { lr } => (g.map(|t| t.device().ones_like(&t) * s(lr)), g.zeros_like()),
             OptimizerConfig::Rmsprop { lr, decay, eps } => {
-                for (v, &gi) in next.v.iter_mut().zip(g) {
-                    *v = decay * *v + (1.0 - decay) * gi * gi;
-                }
-                (next.v.iter().map(|v| lr / (v.sqrt() + eps)).collect(), vec![0.0; n])
+                next.v = next.v.zip(g, |v, g| v * s(decay) + g.square() * s(1.0 - decay));
+                (next.v.map(|v| (v.sqrt() + s(eps)).recip() * s(lr)), g.zeros_like())
             }
             OptimizerConfig::Adam { lr, beta1, beta2, eps } => {
                 let t = next.t as i32;
                 let (c1, c2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
-                let mut scale = vec![0.0; n];
-                let mut offset = vec![0.0; n];
-                for i in 0..n {
-                    let m_prev = next.m[i];
-                    next.m[i] = beta1 * m_prev + (1.0 - beta1) * g[i];
-                    next.v[i] = beta2 * next.v[i] + (1.0 - beta2) * g[i] * g[i];
-                    let denom = c1 * ((next.v[i] / c2).sqrt() + eps);
-                    scale[i] = lr * (1.0 - beta1) / denom;
-                    offset[i] = -lr * beta1 * m_prev / denom;
-                }
-                (scale, offset)
+                let m_prev = next.m.clone();
+                next.m = next.m.zip(g, |m, g| m * s(beta1) + g * s(1.0 - beta1));
+                next.v = next.v.zip(g, |v, g| v * s(beta2) + g.square() * s(1.0 - beta2));
+                // 1/denominator, denominator = c₁(√(v/c₂) + ε).
+                let inv = next.v.map(|v| ((v * s(1.0 / c2)).sqrt() + s(eps)).recip() * s(1.0 / c1));
+                (inv.map(|i| i * s(lr * (1.0 - beta1))), m_prev.zip(&inv, |m, i| m * i * s(-lr * beta1)))
             }
         };
-        let delta = offset.iter().zip(&scale).zip(g).map(|((o, s), g)| o - s * g).collect();
+        let delta = offset.zip(&scale.zip(g, |s, g| s * g), |o, sg| o - sg);
         PreparedStep { scale, offset, delta, next }
     }
 
     /// Takes a prepared step: adds Δθ to `params` and advances the moment estimates.
-    pub fn commit(&mut self, step: PreparedStep, params: &mut [f64]) {
-        for (p, d) in params.iter_mut().zip(&step.delta) {
-            *p += d;
-        }
+    pub fn commit(&mut self, step: PreparedStep<E, D>, params: &mut Params<E, D>) {
+        *params = params.zip(&step.delta, |p, d| p + d);
         self.state = step.next;
     }
 }
@@ -161,35 +155,40 @@ impl Optimizer {
 mod tests {
     use super::*;
 
+    fn host(v: &[f64]) -> Params<f64, Cpu> {
+        Params::from_host(&Cpu::default(), &[v.to_vec()])
+    }
+
     #[test]
     fn adam_step_equals_its_textbook_form_and_is_affine_in_the_gradient() {
         let cfg = OptimizerConfig::adam(0.1);
-        let mut opt = Optimizer::new(cfg, 2);
-        let mut p = vec![0.0, 0.0];
         let g1 = [0.5, -2.0];
-        let s1 = opt.prepare(&g1);
+        let mut opt = Optimizer::new(cfg, &host(&g1));
+        let mut p = host(&[0.0, 0.0]);
+        let s1 = opt.prepare(&host(&g1));
         opt.commit(s1, &mut p);
         let g2 = [1.5, 0.25];
-        let s2 = opt.prepare(&g2);
+        let s2 = opt.prepare(&host(&g2));
+        let (delta, offset, scale) = (&s2.delta.to_host()[0], &s2.offset.to_host()[0], &s2.scale.to_host()[0]);
         // Textbook Adam, step 2.
         for i in 0..2 {
             let m = 0.9 * (0.1 * g1[i]) + 0.1 * g2[i];
             let v = 0.999 * (0.001 * g1[i] * g1[i]) + 0.001 * g2[i] * g2[i];
             let (mh, vh) = (m / (1.0 - 0.81), v / (1.0 - 0.999f64.powi(2)));
             let expected = -0.1 * mh / (vh.sqrt() + 1e-8);
-            assert!((s2.delta[i] - expected).abs() < 1e-12, "{i}: {} vs {expected}", s2.delta[i]);
-            assert!((s2.offset[i] - s2.scale[i] * g2[i] - expected).abs() < 1e-12);
+            assert!((delta[i] - expected).abs() < 1e-12, "{i}: {} vs {expected}", delta[i]);
+            assert!((offset[i] - scale[i] * g2[i] - expected).abs() < 1e-12);
         }
     }
 
     #[test]
     fn rmsprop_and_sgd_scales_are_the_preconditioned_learning_rate() {
-        let g = [2.0, -1.0];
-        let s = Optimizer::new(OptimizerConfig::Sgd { lr: 0.5 }, 2).prepare(&g);
-        assert_eq!(s.delta, vec![-1.0, 0.5]);
-        let s = Optimizer::new(OptimizerConfig::Rmsprop { lr: 0.1, decay: 0.9, eps: 0.0 }, 2).prepare(&g);
+        let g = host(&[2.0, -1.0]);
+        let s = Optimizer::new(OptimizerConfig::Sgd { lr: 0.5 }, &g).prepare(&g);
+        assert_eq!(s.delta.to_host()[0], vec![-1.0, 0.5]);
+        let s = Optimizer::new(OptimizerConfig::Rmsprop { lr: 0.1, decay: 0.9, eps: 0.0 }, &g).prepare(&g);
         let expected = -0.1 * 2.0 / (0.1f64 * 4.0).sqrt();
-        assert!((s.delta[0] - expected).abs() < 1e-12);
+        assert!((s.delta.to_host()[0][0] - expected).abs() < 1e-12);
     }
 
     #[test]

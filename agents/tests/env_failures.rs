@@ -2,7 +2,7 @@
 //! as a crash of the agent.
 
 use mgrl_agents::td::TdAgent;
-use mgrl_agents::Learner;
+use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
 use mgrl_envs::registry::EnvEntry;
 use mgrl_envs::{Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};

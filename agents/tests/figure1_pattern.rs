@@ -6,7 +6,7 @@
 //! whole (10,000 and 30,000 one-episode updates: a second or two per seed).
 
 use mgrl_agents::td::TdAgent;
-use mgrl_agents::Learner;
+use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
 
 // Link the built-in plugins (they register through inventory when linked).

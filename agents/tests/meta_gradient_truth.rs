@@ -9,14 +9,15 @@
 
 mod support;
 
+use dfdx::tensor::Cpu;
 use mgrl_agents::meta::{HeadModel, InnerStep, MetaOptimiser, ReturnPipeline, TargetLoss, Trajectory};
-use mgrl_agents::optim::{Optimizer, OptimizerConfig};
-use mgrl_agents::td::{Features, LinearValue};
-use mgrl_core::config::Experiment;
-use mgrl_core::{registry, Batch, Domain, MetaKind, PluginKind};
+use mgrl_agents::net::Params;
+use mgrl_agents::optim::Optimizer;
+use mgrl_agents::td::LinearValue;
+use mgrl_core::Batch;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{AcBatch, LinearActorCritic};
+use support::{experiment, optimizer, params, AcBatch, LinearActorCritic};
 
 // Link the plugin crates whose plugins are tested.
 use mgrl_plugin_retrace as _;
@@ -27,52 +28,6 @@ const B: usize = 3;
 const DIM: usize = 5;
 const ACTIONS: usize = 3;
 const STATES: usize = 4;
-
-/// The `[return]` / `[[reward_transform]]` sections that learn every learnable
-/// meta-parameter of `plugin`.
-fn plugin_sections(plugin: &str, per_state: bool) -> String {
-    let meta = |name: &str| {
-        let kind = if registry::find(PluginKind::Return, name).is_ok() {
-            PluginKind::Return
-        } else {
-            PluginKind::RewardTransform
-        };
-        let entry = registry::find(kind, name).unwrap();
-        let mut s = String::new();
-        for m in entry.meta_params.iter().filter(|m| m.learnable && m.kind == MetaKind::Value) {
-            let start = if m.domain == Domain::UNIT { 0.75 } else { 1.0 };
-            let ps = per_state && m.per_state;
-            s += &format!("{} = {{ value = {start}, learnable = true, per_state = {ps} }}\n", m.name);
-        }
-        (kind, s)
-    };
-    let options = |name: &str| if name == "n_step" { "n = 3\n" } else { "" };
-    match meta(plugin) {
-        (PluginKind::Return, m) => format!("[return]\ntype = \"{plugin}\"\n{}{m}", options(plugin)),
-        (PluginKind::RewardTransform, m) => {
-            let (_, ret) = meta("lambda_return");
-            format!("[[reward_transform]]\ntype = \"{plugin}\"\n{m}\n[return]\ntype = \"lambda_return\"\n{ret}")
-        }
-    }
-}
-
-fn experiment(plugin: &str, per_state: bool, method: &str) -> Experiment {
-    let text = format!(
-        "name = \"truth\"\n[env]\nname = \"test\"\n[agent]\nkind = \"test\"\n[run]\nupdates = 1\n\n{}\n\
-         [meta]\nmethod = \"{method}\"\n[meta.objective]\ntype = \"lambda_return\"\ngamma = 0.99\nlambda = 1.0\n",
-        plugin_sections(plugin, per_state)
-    );
-    Experiment::parse("truth.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
-
-fn optimizer(name: &str) -> OptimizerConfig {
-    match name {
-        "sgd" => OptimizerConfig::Sgd { lr: 0.3 },
-        "rmsprop" => OptimizerConfig::Rmsprop { lr: 0.05, decay: 0.9, eps: 1e-3 },
-        "adam" => OptimizerConfig::Adam { lr: 0.05, beta1: 0.9, beta2: 0.99, eps: 1e-3 },
-        other => panic!("no optimizer {other}"),
-    }
-}
 
 /// A random batch: features of xₜ and xₜ₊₁, the actions, and the return's view without values.
 struct RandomBatch {
@@ -101,12 +56,13 @@ fn random_batch(rng: &mut ChaCha8Rng) -> RandomBatch {
         next_values: vec![0.0; n],
         log_rhos,
         states: Some(states),
+        network_meta: Vec::new(),
     };
     RandomBatch { features, next_features, actions, traj }
 }
 
 /// Runs the check for one model: `batch(features)` builds what the model reads.
-fn check<M: HeadModel>(
+fn check<M: HeadModel<Dtype = f64, Device = Cpu>>(
     model: &M,
     num_params: usize,
     to_batch: impl Fn(&RandomBatch, bool) -> M::Batch,
@@ -115,27 +71,26 @@ fn check<M: HeadModel>(
 ) {
     let exp = experiment(plugin, per_state, method);
     let mut pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
-    let inner_loss = TargetLoss { value_cost: 0.5, policy };
-    let objective_loss = TargetLoss { value_cost: 1.0, policy };
-    let mut meta =
-        MetaOptimiser::new(exp.meta.as_ref().unwrap(), objective_loss, pipeline.num_learnt(), Some(STATES)).unwrap();
+    let inner_loss = TargetLoss { value_cost: 0.5, policy, entropy_cost: 0.0 };
+    let objective_loss = TargetLoss { value_cost: 1.0, policy, entropy_cost: 0.0 };
+    let mut meta = MetaOptimiser::new(exp.meta.as_ref().unwrap(), objective_loss, &pipeline, Some(STATES)).unwrap();
 
     let mut rng = ChaCha8Rng::seed_from_u64(17);
-    let theta: Vec<f64> = (0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect();
+    let theta = params(&(0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect::<Vec<_>>());
     let tau = random_batch(&mut rng);
     let tau_next = random_batch(&mut rng);
-    let with_values = |rb: &RandomBatch, params: &[f64]| {
+    let with_values = |rb: &RandomBatch, params: &Params<f64, Cpu>| {
         let mut traj = rb.traj.clone();
         traj.values = model.heads(params, &to_batch(rb, false)).unwrap().values;
         traj.next_values = model.heads(params, &to_batch(rb, true)).unwrap().values;
         traj
     };
     // An optimiser with history, so that RMSProp/Adam have non-trivial moments.
-    let mut optim = Optimizer::new(optimizer(opt), num_params);
+    let mut optim = Optimizer::new(optimizer(opt), &theta);
     for _ in 0..2 {
-        let g: Vec<f64> = (0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect();
+        let g = params(&(0..num_params).map(|_| rng.gen::<f64>() - 0.5).collect::<Vec<_>>());
         let s = optim.prepare(&g);
-        optim.commit(s, &mut vec![0.0; num_params]);
+        optim.commit(s, &mut theta.zeros_like());
     }
 
     let batch = to_batch(&tau, false);
@@ -148,7 +103,7 @@ fn check<M: HeadModel>(
     };
     let (ev, g) = inner_grad(&pipeline);
     let step = optim.prepare(&g);
-    let theta_prime: Vec<f64> = theta.iter().zip(&step.delta).map(|(t, d)| t + d).collect();
+    let theta_prime = theta.add_scaled(&step.delta, 1.0);
     let batch_next = to_batch(&tau_next, false);
     let traj_next = with_values(&tau_next, &theta_prime);
     let heads_next = model.heads(&theta_prime, &batch_next).unwrap();
@@ -162,7 +117,7 @@ fn check<M: HeadModel>(
         loss: inner_loss,
         scale: &step.scale,
     };
-    let grad = meta.gradient(&pipeline, &inner, &g_prime).unwrap();
+    let grad = meta.gradient(&pipeline, &inner, &g_prime).unwrap().learnt;
 
     // Brute force: L(x) with (s, o) and the targets of J′ held fixed.
     let fixed_targets = meta.objective.evaluate(&traj_next).unwrap().targets;
@@ -170,8 +125,7 @@ fn check<M: HeadModel>(
     let mut loss_at = |x: &[f64]| {
         pipeline.set_params(x).unwrap();
         let (_, g) = inner_grad(&pipeline);
-        let theta_x: Vec<f64> =
-            theta.iter().zip(&step.offset).zip(&step.scale).zip(&g).map(|(((t, o), s), g)| t + o - s * g).collect();
+        let theta_x = theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(&g, |s, g| s * g), -1.0);
         objective_loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap())
     };
     let h = 1e-5;
@@ -205,10 +159,9 @@ fn check_actor_critic(plugin: &str, opt: &str, per_state: bool, method: &str) {
 }
 
 fn check_td(plugin: &str, opt: &str, per_state: bool, method: &str) {
-    let model = LinearValue::new(dfdx::tensor::Cpu::default(), DIM);
-    let to_batch = |rb: &RandomBatch, next: bool| Features {
-        rows: T * B,
-        data: if next { rb.next_features.clone() } else { rb.features.clone() },
+    let model = LinearValue::<f64, Cpu>::new(Cpu::default(), DIM);
+    let to_batch = |rb: &RandomBatch, next: bool| {
+        model.features(if next { &rb.next_features } else { &rb.features }, T * B).unwrap()
     };
     check(&model, DIM, to_batch, false, (plugin, opt, per_state, method));
 }

@@ -4,7 +4,7 @@
 //! real TD agent are tested in `run_process.rs`.
 
 use anyhow::Result;
-use mgrl_agents::learner::{AgentEntry, Divergence, Learner, LearnerState, StateTensor, UpdateReport};
+use mgrl_agents::agent::{Agent, AgentEntry, AgentState, Divergence, StateTensor, UpdateReport};
 use mgrl_agents::run::checkpoint::{self, Kind};
 use mgrl_agents::run::metrics::{MetricsTable, CSV_FILE, JSONL_FILE, WALL_CLOCK_COLUMN};
 use mgrl_agents::run::{self, Status};
@@ -45,7 +45,7 @@ struct Walk {
     updates: u64,
 }
 
-impl Learner for Walk {
+impl Agent for Walk {
     fn update(&mut self) -> Result<UpdateReport> {
         self.updates += 1;
         let n = self.updates;
@@ -71,18 +71,18 @@ impl Learner for Walk {
         self.weights.iter().enumerate().map(|(i, w)| (format!("gamma[{i}]"), 1.0 / (1.0 + (-w).exp()))).collect()
     }
 
-    fn state(&self) -> LearnerState {
-        LearnerState {
+    fn state(&self) -> Result<AgentState> {
+        Ok(AgentState {
             tensors: vec![StateTensor { name: "weights".into(), shape: vec![3], data: self.weights.clone() }],
             extra: serde_json::json!({
                 "seed": self.rng.get_seed().to_vec(),
                 "word_pos": self.rng.get_word_pos().to_string(),
                 "updates": self.updates,
             }),
-        }
+        })
     }
 
-    fn restore(&mut self, state: LearnerState) -> Result<()> {
+    fn restore(&mut self, state: AgentState) -> Result<()> {
         self.weights = state.tensors[0].data.clone();
         let seed: Vec<u8> = serde_json::from_value(state.extra["seed"].clone())?;
         self.rng = ChaCha8Rng::from_seed(seed.try_into().map_err(|_| anyhow::anyhow!("bad seed"))?);
@@ -92,7 +92,7 @@ impl Learner for Walk {
     }
 }
 
-fn build_walk(exp: &Experiment) -> Result<Box<dyn Learner>> {
+fn build_walk(exp: &Experiment) -> Result<Box<dyn Agent>> {
     let options: WalkOptions = exp.agent.options(&exp.doc)?;
     Ok(Box::new(Walk {
         name: exp.name.clone(),

@@ -1,5 +1,5 @@
 //! What the meta-optimiser needs of an agent's model: its per-step *heads* as functions of
-//! the flat parameters θ, and the gradient of a weighted sum of them.
+//! its parameters θ (tensors on the model's device), and the gradient of a weighted sum of them.
 //!
 //! The inner update of every agent here is linear in its targets (DESIGN.md §2), because it
 //! is the gradient of a loss whose targets are constants:
@@ -9,55 +9,79 @@
 //!   w_pg,t = −Aₜ / N,          w_v,t = −b (vₜ − V_θ(xₜ)) / N,
 //!
 //! with N = T·B and b the value cost. So ∂g/∂η = ∇θ Σₜ [ −(∂Aₜ/∂η)/N · h_pg,t − b(∂vₜ/∂η)/N · h_v,t ],
-//! a weighted sum of the same heads: one backward pass.
+//! a weighted sum of the same heads: one backward pass. The entropy bonus −c·(1/N)Σₜ H(π_θ(·|xₜ))
+//! is one of the terms without targets: it enters g, never ∂g/∂η.
 
+use crate::net::Params;
 use anyhow::Result;
+use dfdx::prelude::{Device, Dtype};
 use mgrl_core::Targets;
 
-/// The heads of a model on a batch, `[T, B]` each.
+/// The heads of a model on a batch. The N rows that carry an action and a target come first;
+/// the rows after them are there only for their values (bootstraps: the last state of an
+/// unroll, the final observation of an episode that ended).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heads {
-    /// log π_θ(aₜ|xₜ); `None` for a prediction agent, which has no policy.
+    /// log π_θ(aₜ|xₜ), `[N]`; `None` for a prediction agent, which has no policy.
     pub log_pi: Option<Vec<f64>>,
-    /// V_θ(xₜ).
+    /// V_θ(xₜ), `[N]`.
     pub values: Vec<f64>,
+    /// H(π_θ(·|xₜ)), `[N]`; `None` without a policy.
+    pub entropy: Option<Vec<f64>>,
+    /// V_θ of the rows after the first N.
+    pub bootstrap: Vec<f64>,
 }
 
-/// Per-step weights of the heads.
+/// Per-step weights of the heads, and the weight of the summed entropy Σₜ H(π_θ(·|xₜ)), the
+/// one term of the losses here that has no target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadWeights {
     pub log_pi: Option<Vec<f64>>,
     pub values: Vec<f64>,
+    pub entropy: f64,
 }
 
+/// θ of a model, on its device.
+pub type ParamsOf<M> = Params<<M as HeadModel>::Dtype, <M as HeadModel>::Device>;
+
 /// A differentiable model seen through its heads. `Batch` is whatever the model reads
-/// (observations, actions).
+/// (observations, actions, the η it is conditioned on), already on its device.
 pub trait HeadModel {
+    type Dtype: Dtype;
+    type Device: Device<Self::Dtype>;
     type Batch;
 
     /// The heads at parameters θ.
-    fn heads(&self, params: &[f64], batch: &Self::Batch) -> Result<Heads>;
+    fn heads(&self, params: &ParamsOf<Self>, batch: &Self::Batch) -> Result<Heads>;
 
-    /// ∇θ Σₜ (w_pg,t h_pg,t(θ) + w_v,t h_v,t(θ)) at θ: one backward pass.
-    fn weighted_grad(&self, params: &[f64], batch: &Self::Batch, w: &HeadWeights) -> Result<Vec<f64>>;
+    /// ∇θ [Σₜ (w_pg,t h_pg,t(θ) + w_v,t h_v,t(θ)) + w_H Σₜ Hₜ(θ)] at θ: one backward pass.
+    fn weighted_grad(&self, params: &ParamsOf<Self>, batch: &Self::Batch, w: &HeadWeights) -> Result<ParamsOf<Self>>;
 }
 
-/// The target-dependent part of a loss: the value regression with cost `value_cost`, and
-/// the policy gradient when `policy` is set.
+/// The inner loss's form: the value regression with cost `value_cost`, the policy gradient
+/// when `policy` is set, and the entropy bonus with cost `entropy_cost`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TargetLoss {
     pub value_cost: f64,
     pub policy: bool,
+    pub entropy_cost: f64,
 }
 
 impl TargetLoss {
-    /// The loss  (1/N) Σₜ [ b/2 (vₜ − V(xₜ))² − Aₜ log π(aₜ|xₜ) ]  with targets held constant.
+    /// Value regression alone, as a prediction agent learns.
+    pub const VALUE: TargetLoss = TargetLoss { value_cost: 1.0, policy: false, entropy_cost: 0.0 };
+
+    /// The loss  (1/N) Σₜ [ b/2 (vₜ − V(xₜ))² − Aₜ log π(aₜ|xₜ) − c H(π(·|xₜ)) ]  with
+    /// targets held constant.
     pub fn value(&self, targets: &Targets, heads: &Heads) -> f64 {
         let n = targets.values.len() as f64;
         let mut sum: f64 =
             targets.values.iter().zip(&heads.values).map(|(v, h)| 0.5 * self.value_cost * (v - h).powi(2)).sum();
         if let (true, Some(log_pi)) = (self.policy, &heads.log_pi) {
             sum -= targets.advantages.iter().zip(log_pi).map(|(a, l)| a * l).sum::<f64>();
+        }
+        if let (true, Some(entropy)) = (self.policy, &heads.entropy) {
+            sum -= self.entropy_cost * entropy.iter().sum::<f64>();
         }
         sum / n
     }
@@ -68,15 +92,18 @@ impl TargetLoss {
         HeadWeights {
             log_pi: self.policy.then(|| targets.advantages.iter().map(|a| -a / n).collect()),
             values: targets.values.iter().zip(&heads.values).map(|(v, h)| -self.value_cost * (v - h) / n).collect(),
+            entropy: if self.policy { -self.entropy_cost / n } else { 0.0 },
         }
     }
 
-    /// The derivative of [`Self::weights`] along a tangent of the targets.
+    /// The derivative of [`Self::weights`] along a tangent of the targets (the entropy's
+    /// weight has no target, so its tangent is 0).
     pub fn weight_tangents(&self, d_targets: &Targets) -> HeadWeights {
         let n = d_targets.values.len() as f64;
         HeadWeights {
             log_pi: self.policy.then(|| d_targets.advantages.iter().map(|a| -a / n).collect()),
             values: d_targets.values.iter().map(|v| -self.value_cost * v / n).collect(),
+            entropy: 0.0,
         }
     }
 

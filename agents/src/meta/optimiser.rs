@@ -15,11 +15,13 @@
 //!
 //! It never names a concrete return: the pipeline's plugins supply the JVP and VJP.
 
-use super::{HeadModel, Heads, ReturnPipeline, TargetLoss, Trajectory};
+use super::{HeadModel, Heads, ParamsOf, PipelineCotangents, ReturnPipeline, TargetLoss, Trajectory};
 use crate::meta::pipeline::Evaluation;
+use crate::net::Params;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerState};
 use crate::Divergence;
 use anyhow::{bail, Result};
+use dfdx::prelude::{Cpu, Device, Dtype};
 use mgrl_core::config::{MetaConfig, MetaMethod};
 use mgrl_core::TargetCotangents;
 
@@ -34,7 +36,7 @@ const DIRECTIONAL_STEP: f64 = 1e-4;
 pub struct InnerStep<'a, M: HeadModel> {
     pub model: &'a M,
     /// θ, before the step.
-    pub params: &'a [f64],
+    pub params: &'a ParamsOf<M>,
     /// τ, as the model reads it.
     pub batch: &'a M::Batch,
     /// τ, as the return reads it.
@@ -43,34 +45,54 @@ pub struct InnerStep<'a, M: HeadModel> {
     pub evaluation: &'a Evaluation,
     /// The loss whose gradient g was.
     pub loss: TargetLoss,
-    /// s of Δθ = o − s ⊙ g, the preconditioned learning rate held fixed.
-    pub scale: &'a [f64],
+    /// s of Δθ = o − s ⊙ g, the preconditioned learning rate (times a gradient-clipping
+    /// factor, if any) held fixed.
+    pub scale: &'a ParamsOf<M>,
 }
 
-/// Learns the meta-parameters of a [`ReturnPipeline`] by the gradient of J′.
+/// The learnt numbers x as one host tensor, for Adam.
+fn host(x: &[f64]) -> Params<f64, Cpu> {
+    Params::from_host(&Cpu::default(), &[x.to_vec()])
+}
+
+/// Learns the meta-parameters of a [`ReturnPipeline`] by the gradient of J′. `E` and `D` are
+/// the dtype and device of the agent's θ (for the traces of method (a) with μ > 0).
 #[derive(Debug)]
-pub struct MetaOptimiser {
+pub struct MetaOptimiser<E: Dtype, D: Device<E>> {
     /// The meta-objective's return, with the reference values η̄.
     pub objective: ReturnPipeline,
-    /// The form of J′ (value regression, policy gradient) as a target loss.
+    /// The form of J′ (value regression, policy gradient, entropy) as a target loss.
     pub objective_loss: TargetLoss,
     /// Whether J′ uses the next batch τ′ (else τ itself).
     pub next_batch: bool,
     method: MetaMethod,
-    adam: Optimizer,
+    adam: Optimizer<f64, Cpu>,
     trace_decay: f64,
     /// z_k = μ z_k + dθ′/dx_k, one per learnt number (method (a) with μ > 0).
-    traces: Vec<Vec<f64>>,
+    traces: Vec<Params<E, D>>,
 }
 
-impl MetaOptimiser {
-    /// The meta-optimiser of a `[meta]` section for `learnt` numbers.
-    pub fn new(cfg: &MetaConfig, objective_loss: TargetLoss, learnt: usize, n_states: Option<usize>) -> Result<Self> {
+impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
+    /// The meta-optimiser of a `[meta]` section for the learnt numbers and network outputs of
+    /// `pipeline`.
+    pub fn new(
+        cfg: &MetaConfig,
+        objective_loss: TargetLoss,
+        pipeline: &ReturnPipeline,
+        n_states: Option<usize>,
+    ) -> Result<Self> {
+        let (learnt, networks) = (pipeline.num_learnt(), pipeline.networks());
         let method = match cfg.method {
-            MetaMethod::Auto if learnt <= AUTO_SURROGATE_MAX => MetaMethod::Surrogate,
+            MetaMethod::Auto if learnt <= AUTO_SURROGATE_MAX && networks.is_empty() => MetaMethod::Surrogate,
             MetaMethod::Auto => MetaMethod::Cotangent,
             m => m,
         };
+        if let (MetaMethod::Surrogate, Some((name, _))) = (method, networks.first()) {
+            bail!(
+                "`{name}` is produced by a network, whose weights only method (b) learns: set [meta] method = \"cotangent\" \
+                 (or \"auto\")"
+            );
+        }
         if cfg.trace_decay > 0.0 && method != MetaMethod::Surrogate {
             bail!("[meta] trace_decay > 0 keeps a trace per learnt number: it needs method = \"surrogate\"");
         }
@@ -79,7 +101,7 @@ impl MetaOptimiser {
             objective_loss,
             next_batch: cfg.next_batch,
             method,
-            adam: Optimizer::new(OptimizerConfig::adam(cfg.lr), learnt),
+            adam: Optimizer::new(OptimizerConfig::adam(cfg.lr), &host(&vec![0.0; learnt])),
             trace_decay: cfg.trace_decay,
             traces: Vec::new(),
         })
@@ -92,32 +114,33 @@ impl MetaOptimiser {
 
     /// J′(τ′, θ′, η̄) and g′ = ∂J′/∂θ′, given the heads of θ′ on τ′ (`traj` holds their
     /// values). The targets of J′ are constants, computed once here.
-    pub fn objective<M: HeadModel>(
+    pub fn objective<M: HeadModel<Dtype = E, Device = D>>(
         &self,
         model: &M,
-        params: &[f64],
+        params: &ParamsOf<M>,
         batch: &M::Batch,
         traj: &Trajectory,
         heads: &Heads,
-    ) -> Result<(f64, Vec<f64>)> {
+    ) -> Result<(f64, ParamsOf<M>)> {
         let targets = self.objective.evaluate(traj)?.targets;
         let w = self.objective_loss.weights(&targets, heads);
         Ok((self.objective_loss.value(&targets, heads), model.weighted_grad(params, batch, &w)?))
     }
 
-    /// dJ′/dx for every learnt number of `pipeline`, given g′.
-    pub fn gradient<M: HeadModel>(
+    /// dJ′/dx for every learnt number of `pipeline`, and dJ′/d(output) for every network
+    /// output, given g′.
+    pub fn gradient<M: HeadModel<Dtype = E, Device = D>>(
         &mut self,
         pipeline: &ReturnPipeline,
         step: &InnerStep<M>,
-        g_prime: &[f64],
-    ) -> Result<Vec<f64>> {
+        g_prime: &ParamsOf<M>,
+    ) -> Result<PipelineCotangents> {
         let learnt = pipeline.num_learnt();
         match self.method {
             MetaMethod::Cotangent => cotangent_gradient(pipeline, step, g_prime),
             _ => {
                 if self.traces.len() != learnt {
-                    self.traces = vec![vec![0.0; g_prime.len()]; learnt];
+                    self.traces = vec![g_prime.zeros_like(); learnt];
                 }
                 let mut grad = Vec::with_capacity(learnt);
                 for (k, trace) in self.traces.iter_mut().enumerate() {
@@ -125,12 +148,11 @@ impl MetaOptimiser {
                     let w = step.loss.weight_tangents(&d_targets);
                     let dg = step.model.weighted_grad(step.params, step.batch, &w)?;
                     // dθ′/dx_k = −s ⊙ ∂g/∂x_k, accumulated into the trace z_k = μ z_k + dθ′/dx_k.
-                    for ((z, s), d) in trace.iter_mut().zip(step.scale).zip(&dg) {
-                        *z = self.trace_decay * *z - s * d;
-                    }
-                    grad.push(dot(g_prime, trace));
+                    let s_dg = step.scale.zip(&dg, |s, d| s * d);
+                    *trace = trace.map(|z| z * crate::net::scalar::<E>(self.trace_decay)).add_scaled(&s_dg, -1.0);
+                    grad.push(g_prime.dot(trace));
                 }
-                Ok(grad)
+                Ok(PipelineCotangents { learnt: grad, networks: Vec::new() })
             }
         }
     }
@@ -143,9 +165,10 @@ impl MetaOptimiser {
                 Divergence { quantity: format!("meta-gradient[{i}]"), detail: format!("value {}", grad[i]) }.into()
             );
         }
-        let mut x = pipeline.params();
-        let step = self.adam.prepare(grad);
+        let mut x = host(&pipeline.params());
+        let step = self.adam.prepare(&host(grad));
         self.adam.commit(step, &mut x);
+        let x = x.to_host().remove(0);
         let names = pipeline.learnt_names();
         if let Some(i) = x.iter().position(|x| !x.is_finite()) {
             let quantity = format!("{} (its unconstrained number x)", names[i]);
@@ -161,12 +184,12 @@ impl MetaOptimiser {
     }
 
     /// The Adam state on the learnt numbers, and the traces, for checkpoints.
-    pub fn state(&self) -> (&OptimizerState, &[Vec<f64>]) {
+    pub fn state(&self) -> (&OptimizerState<f64, Cpu>, &[Params<E, D>]) {
         (&self.adam.state, &self.traces)
     }
 
     /// Restores [`Self::state`].
-    pub fn restore(&mut self, adam: OptimizerState, traces: Vec<Vec<f64>>) {
+    pub fn restore(&mut self, adam: OptimizerState<f64, Cpu>, traces: Vec<Params<E, D>>) {
         self.adam.state = adam;
         self.traces = traces;
     }
@@ -176,17 +199,17 @@ impl MetaOptimiser {
 fn cotangent_gradient<M: HeadModel>(
     pipeline: &ReturnPipeline,
     step: &InnerStep<M>,
-    g_prime: &[f64],
-) -> Result<Vec<f64>> {
-    let d: Vec<f64> = step.scale.iter().zip(g_prime).map(|(s, g)| s * g).collect();
-    let d_norm = dot(&d, &d).sqrt();
+    g_prime: &ParamsOf<M>,
+) -> Result<PipelineCotangents> {
+    let d = step.scale.zip(g_prime, |s, g| s * g);
+    let d_norm = d.norm();
     if d_norm == 0.0 {
-        return Ok(vec![0.0; pipeline.num_learnt()]);
+        let networks = vec![vec![0.0; step.traj.batch.len()]; pipeline.networks().len()];
+        return Ok(PipelineCotangents { learnt: vec![0.0; pipeline.num_learnt()], networks });
     }
-    let eps = DIRECTIONAL_STEP * dot(step.params, step.params).sqrt().max(1.0) / d_norm;
-    let shifted = |sign: f64| -> Vec<f64> { step.params.iter().zip(&d).map(|(p, d)| p + sign * eps * d).collect() };
-    let plus = step.model.heads(&shifted(1.0), step.batch)?;
-    let minus = step.model.heads(&shifted(-1.0), step.batch)?;
+    let eps = DIRECTIONAL_STEP * step.params.norm().max(1.0) / d_norm;
+    let plus = step.model.heads(&step.params.add_scaled(&d, eps), step.batch)?;
+    let minus = step.model.heads(&step.params.add_scaled(&d, -eps), step.batch)?;
     let diff = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(a, b)| (a - b) / (2.0 * eps)).collect() };
     let c_values = diff(&plus.values, &minus.values);
     let c_log_pi = match (&plus.log_pi, &minus.log_pi) {
@@ -198,8 +221,4 @@ fn cotangent_gradient<M: HeadModel>(
     let neg = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| -x).collect() };
     let (values, advantages) = (neg(values), neg(advantages));
     pipeline.vjp(step.traj, step.evaluation, &TargetCotangents { values: &values, advantages: &advantages })
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
 }

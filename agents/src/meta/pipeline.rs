@@ -7,7 +7,7 @@
 //! it and the return (method (a) of DESIGN.md §2); the VJP pulls a cotangent on (v, A) back
 //! through the return and the transforms to every learnt number at once (method (b)).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use mgrl_core::config::{Experiment, PluginConfig};
 use mgrl_core::{
     Batch, InputTangents, MetaKind, MetaParamSpec, MetaSource, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
@@ -27,13 +27,21 @@ pub struct Trajectory {
     /// meta-parameters: γₜ = γ(xₜ₊₁) and λₜ = λ(xₜ₊₁), as γ(Sₜ₊₁) and λ(Sₜ₊₁) of Sutton &
     /// Barto (2018, §12.8) in rlax's time convention.
     pub states: Option<Vec<usize>>,
+    /// The per-step outputs of the agent's networks behind meta-parameters of kind
+    /// [`MetaKind::Network`] (a learned reward r_η(xₜ, aₜ)), one `[T, B]` array each, in the
+    /// order of [`ReturnPipeline::networks`].
+    pub network_meta: Vec<Vec<f64>>,
 }
 
-/// One plugin of the pipeline with the sources of its meta-parameters.
+/// One plugin of the pipeline with the sources of its meta-parameters. A learnt meta-parameter
+/// of kind [`MetaKind::Network`] has the placeholder source `Fixed(0)`: its per-step values come
+/// from the trajectory ([`Trajectory::network_meta`]), its cotangents go back to the agent.
 #[derive(Debug)]
 struct Stage<P: ?Sized> {
     plugin: Box<P>,
     sources: Vec<MetaSource>,
+    /// The indices of the meta-parameters produced by networks.
+    networks: Vec<usize>,
 }
 
 /// Names one learnt number: stage (`None` for the return, `Some(i)` for transform i),
@@ -63,20 +71,19 @@ pub struct ReturnPipeline {
     ret: Stage<dyn ReturnFn>,
 }
 
-fn sources<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<Vec<MetaSource>> {
-    cfg.meta
-        .iter()
-        .map(|m| {
-            if m.spec.kind == MetaKind::Network {
-                bail!(
-                    "`{}` of `{}` is produced by a network, which this agent does not have",
-                    m.spec.name,
-                    cfg.entry.name
-                );
-            }
-            m.source(n_states).with_context(|| format!("meta-parameter `{}` of `{}`", m.spec.name, cfg.entry.name))
-        })
-        .collect()
+fn sources<P: ?Sized>(cfg: &PluginConfig<P>, n_states: Option<usize>) -> Result<(Vec<MetaSource>, Vec<usize>)> {
+    let mut networks = Vec::new();
+    let mut sources = Vec::new();
+    for (i, m) in cfg.meta.iter().enumerate() {
+        if m.spec.kind == MetaKind::Network && m.learnable {
+            networks.push(i);
+            sources.push(MetaSource::Fixed(0.0));
+        } else {
+            let source = m.source(n_states);
+            sources.push(source.with_context(|| format!("meta-parameter `{}` of `{}`", m.spec.name, cfg.entry.name))?);
+        }
+    }
+    Ok((sources, networks))
 }
 
 /// Copies a boxed plugin. typetag plugins are not `Clone`, but they round-trip through serde.
@@ -91,7 +98,8 @@ fn stage<P: ?Sized + serde::Serialize>(cfg: &PluginConfig<P>, n_states: Option<u
 where
     Box<P>: serde::de::DeserializeOwned,
 {
-    Ok(Stage { sources: sources(cfg, n_states)?, plugin: copy_plugin(&cfg.plugin)? })
+    let (sources, networks) = sources(cfg, n_states)?;
+    Ok(Stage { sources, networks, plugin: copy_plugin(&cfg.plugin)? })
 }
 
 impl ReturnPipeline {
@@ -123,6 +131,14 @@ impl ReturnPipeline {
         all
     }
 
+    /// The meta-parameters produced by the agent's networks, as (plugin, meta-parameter) names,
+    /// in the order of [`Trajectory::network_meta`].
+    pub fn networks(&self) -> Vec<(&'static str, &'static str)> {
+        let stages = self.transforms.iter().map(|t| (t.plugin.meta_params(), &t.networks));
+        let stages = stages.chain([(self.ret.plugin.meta_params(), &self.ret.networks)]);
+        stages.flat_map(|(specs, nets)| nets.iter().map(move |&i| (specs[i].name, specs[i].doc))).collect()
+    }
+
     /// How many numbers are learnt.
     pub fn num_learnt(&self) -> usize {
         self.sources().map(MetaSource::num_params).sum()
@@ -152,14 +168,17 @@ impl ReturnPipeline {
         Ok(())
     }
 
-    /// Every declared meta-parameter with its source: the transforms', then the return's.
+    /// Every declared meta-parameter with its source, the transforms', then the return's;
+    /// those produced by networks left out.
     fn named_sources(&self) -> impl Iterator<Item = (&'static MetaParamSpec, &MetaSource)> {
-        let stages = self
-            .transforms
-            .iter()
-            .map(|t| (t.plugin.meta_params(), &t.sources))
-            .chain([(self.ret.plugin.meta_params(), &self.ret.sources)]);
-        stages.flat_map(|(specs, sources)| specs.iter().zip(sources.iter()))
+        let stages = self.transforms.iter().map(|t| (t.plugin.meta_params(), &t.sources, &t.networks)).chain([(
+            self.ret.plugin.meta_params(),
+            &self.ret.sources,
+            &self.ret.networks,
+        )]);
+        stages.flat_map(|(specs, sources, networks)| {
+            specs.iter().zip(sources.iter()).enumerate().filter(|(i, _)| !networks.contains(i)).map(|(_, s)| s)
+        })
     }
 
     /// The names of a source's values: `name`, or `name[s]` per state.
@@ -191,15 +210,32 @@ impl ReturnPipeline {
         matches!(self.ret.sources[i], MetaSource::PerState { .. }).then(|| self.ret.sources[i].values())
     }
 
-    fn fill(sources: &[MetaSource], traj: &Trajectory) -> Result<Vec<Vec<f64>>> {
-        sources
-            .iter()
-            .map(|s| {
-                let mut out = vec![0.0; traj.batch.len()];
-                s.fill(traj.states.as_deref(), &mut out)?;
-                Ok(out)
-            })
-            .collect()
+    /// The per-step values of a stage's meta-parameters; `first_network` is the index in
+    /// [`Trajectory::network_meta`] of the stage's first network output.
+    fn fill<P: ?Sized>(stage: &Stage<P>, traj: &Trajectory, first_network: usize) -> Result<Vec<Vec<f64>>> {
+        let mut all = Vec::with_capacity(stage.sources.len());
+        for (i, s) in stage.sources.iter().enumerate() {
+            let out = match stage.networks.iter().position(|&j| j == i) {
+                Some(k) => {
+                    let out =
+                        traj.network_meta.get(first_network + k).context("the trajectory lacks a network's outputs")?;
+                    ensure!(
+                        out.len() == traj.batch.len(),
+                        "a network output of {} steps for {}",
+                        out.len(),
+                        traj.batch.len()
+                    );
+                    out.clone()
+                }
+                None => {
+                    let mut out = vec![0.0; traj.batch.len()];
+                    s.fill(traj.states.as_deref(), &mut out)?;
+                    out
+                }
+            };
+            all.push(out);
+        }
+        Ok(all)
     }
 
     fn return_inputs<'a>(traj: &'a Trajectory, rewards: &'a [f64], meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
@@ -219,14 +255,16 @@ impl ReturnPipeline {
         let mut rewards = traj.rewards.clone();
         let mut rewards_in = Vec::with_capacity(self.transforms.len() + 1);
         let mut transform_meta = Vec::with_capacity(self.transforms.len());
+        let mut networks = 0;
         for t in &self.transforms {
-            let meta = Self::fill(&t.sources, traj)?;
+            let meta = Self::fill(t, traj, networks)?;
+            networks += t.networks.len();
             let refs: Vec<&[f64]> = meta.iter().map(Vec::as_slice).collect();
             let next = t.plugin.apply(&RewardInputs { batch: traj.batch, rewards: &rewards, meta: &refs })?;
             rewards_in.push(std::mem::replace(&mut rewards, next));
             transform_meta.push(meta);
         }
-        let return_meta = Self::fill(&self.ret.sources, traj)?;
+        let return_meta = Self::fill(&self.ret, traj, networks)?;
         let refs: Vec<&[f64]> = return_meta.iter().map(Vec::as_slice).collect();
         let targets = self.ret.plugin.targets(&Self::return_inputs(traj, &rewards, &refs))?;
         rewards_in.push(rewards);
@@ -267,31 +305,46 @@ impl ReturnPipeline {
         Ok(self.ret.plugin.jvp(&ret_inputs, &dx)?)
     }
 
-    /// The gradient on every learnt number of ⟨cot, (v, A)⟩ (method (b)).
-    pub fn vjp(&self, traj: &Trajectory, ev: &Evaluation, cot: &TargetCotangents) -> Result<Vec<f64>> {
+    /// The gradient of ⟨cot, (v, A)⟩ on every learnt number, and its cotangent on every
+    /// network output (in the order of [`Self::networks`]), for the agent to pull back through
+    /// its networks (method (b)).
+    pub fn vjp(&self, traj: &Trajectory, ev: &Evaluation, cot: &TargetCotangents) -> Result<PipelineCotangents> {
         let states = traj.states.as_deref();
         let ret_refs: Vec<&[f64]> = ev.return_meta.iter().map(Vec::as_slice).collect();
         let ret_inputs = Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ret_refs);
-        let ret_cot = self.ret.plugin.vjp(&ret_inputs, cot)?;
+        let mut ret_cot = self.ret.plugin.vjp(&ret_inputs, cot)?;
         let mut ret_grad = Vec::new();
         for (src, c) in self.ret.sources.iter().zip(&ret_cot.meta) {
             let mut g = vec![0.0; src.num_params()];
             src.pullback(states, c, &mut g)?;
             ret_grad.extend(g);
         }
+        let mut networks: Vec<Vec<f64>> =
+            self.ret.networks.iter().map(|&i| std::mem::take(&mut ret_cot.meta[i])).collect();
         let mut reward_cot = ret_cot.rewards;
         let mut transform_grads = vec![Vec::new(); self.transforms.len()];
         for (i, t) in self.transforms.iter().enumerate().rev() {
             let refs: Vec<&[f64]> = ev.transform_meta[i].iter().map(Vec::as_slice).collect();
             let x = RewardInputs { batch: traj.batch, rewards: &ev.rewards_in[i], meta: &refs };
-            let c = t.plugin.vjp(&x, &reward_cot)?;
+            let mut c = t.plugin.vjp(&x, &reward_cot)?;
             for (src, cm) in t.sources.iter().zip(&c.meta) {
                 let mut g = vec![0.0; src.num_params()];
                 src.pullback(states, cm, &mut g)?;
                 transform_grads[i].extend(g);
             }
+            let mine = t.networks.iter().map(|&j| std::mem::take(&mut c.meta[j]));
+            networks = mine.chain(networks).collect();
             reward_cot = c.rewards;
         }
-        Ok(transform_grads.into_iter().flatten().chain(ret_grad).collect())
+        Ok(PipelineCotangents { learnt: transform_grads.into_iter().flatten().chain(ret_grad).collect(), networks })
     }
+}
+
+/// What [`ReturnPipeline::vjp`] pulls back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineCotangents {
+    /// One per learnt number, in the order of [`ReturnPipeline::params`].
+    pub learnt: Vec<f64>,
+    /// One `[T, B]` array per network output, in the order of [`ReturnPipeline::networks`].
+    pub networks: Vec<Vec<f64>>,
 }

@@ -19,7 +19,7 @@
 //! and skipped.
 
 use super::interval::IntervalStats;
-use crate::{LearnerState, StateTensor};
+use crate::{AgentState, StateTensor};
 use anyhow::{bail, ensure, Context, Result};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ pub struct Checkpoint {
     pub counters: Counters,
     /// The logging interval that was open (updates since the last metrics row).
     pub interval: IntervalStats,
-    pub learner: LearnerState,
+    pub agent: AgentState,
     /// The run's config fingerprint (`RunDir::config_fingerprint`): a checkpoint of another
     /// experiment is refused.
     pub config_crc32: u32,
@@ -67,7 +67,7 @@ struct Meta {
     counters: Counters,
     config_crc32: u32,
     learner_extra: serde_json::Value,
-    /// Learner array names, in the learner's order (safetensors sorts them).
+    /// Agent array names, in the learner's order (safetensors sorts them).
     learner_tensors: Vec<String>,
     /// (name, updates that reported it) of the open interval's scalars.
     interval_scalars: Vec<(String, u64)>,
@@ -102,7 +102,7 @@ impl Checkpoint {
     /// The file's bytes.
     pub fn encode(&self) -> Result<Vec<u8>> {
         let mut names = std::collections::HashSet::new();
-        for t in &self.learner.tensors {
+        for t in &self.agent.tensors {
             ensure!(names.insert(&t.name), "the learner's state names two arrays `{}`", t.name);
             ensure!(
                 t.shape.iter().product::<usize>() == t.data.len(),
@@ -115,7 +115,7 @@ impl Checkpoint {
         let bytes = |data: &[f64]| data.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
         let sums: Vec<f64> = self.interval.scalars.iter().map(|(_, s, _)| *s).collect();
         let mut arrays: Vec<(String, Vec<usize>, Vec<u8>)> = self
-            .learner
+            .agent
             .tensors
             .iter()
             .map(|t| (format!("{LEARNER_PREFIX}{}", t.name), t.shape.clone(), bytes(&t.data)))
@@ -129,8 +129,8 @@ impl Checkpoint {
         let meta = Meta {
             counters: self.counters.clone(),
             config_crc32: self.config_crc32,
-            learner_extra: self.learner.extra.clone(),
-            learner_tensors: self.learner.tensors.iter().map(|t| t.name.clone()).collect(),
+            learner_extra: self.agent.extra.clone(),
+            learner_tensors: self.agent.tensors.iter().map(|t| t.name.clone()).collect(),
             interval_scalars: self.interval.scalars.iter().map(|(n, _, c)| (n.clone(), *c)).collect(),
         };
         let info = HashMap::from([(METADATA_KEY.to_string(), serde_json::to_string(&meta)?)]);
@@ -187,7 +187,7 @@ impl Checkpoint {
         Ok(Checkpoint {
             counters: meta.counters,
             interval: IntervalStats { episode_returns, scalars },
-            learner: LearnerState { tensors, extra: meta.learner_extra },
+            agent: AgentState { tensors, extra: meta.learner_extra },
             config_crc32: meta.config_crc32,
         })
     }
@@ -300,7 +300,7 @@ mod tests {
                 episode_returns: vec![0.1, -2.5e-300],
                 scalars: vec![("loss".into(), 1.0 / 3.0, 2), ("empty".into(), 0.0, 1)],
             },
-            learner: LearnerState {
+            agent: AgentState {
                 tensors: vec![
                     StateTensor {
                         name: "z_weights".into(),
@@ -320,8 +320,8 @@ mod tests {
         let c = sample(30);
         let back = Checkpoint::decode(&c.encode().unwrap()).unwrap();
         assert_eq!(back, c);
-        assert_eq!(back.learner.tensors[0].name, "z_weights");
-        assert_eq!(back.learner.tensors[0].data[1].to_bits(), f64::MIN_POSITIVE.to_bits());
+        assert_eq!(back.agent.tensors[0].name, "z_weights");
+        assert_eq!(back.agent.tensors[0].data[1].to_bits(), f64::MIN_POSITIVE.to_bits());
     }
 
     #[test]
@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn a_learner_state_with_a_misshapen_array_is_refused() {
         let mut c = sample(1);
-        c.learner.tensors[0].shape = vec![3];
+        c.agent.tensors[0].shape = vec![3];
         let err = c.encode().unwrap_err().to_string();
         assert!(err.contains("z_weights"), "{err}");
     }

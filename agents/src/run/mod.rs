@@ -1,17 +1,17 @@
 //! The one run loop every agent goes through.
 //!
 //! ```text
-//! learner ← build(experiment)                      (or restore it from the newest checkpoint)
+//! agent ← build(experiment)                      (or restore it from the newest checkpoint)
 //! while update < updates:
 //!     stop requested (Ctrl-C, SIGTERM)?  → checkpoint, stop
-//!     report ← learner.update()                    (a panic or an Err stops the run)
+//!     report ← agent.update()                    (a panic or an Err stops the run)
 //!     any scalar or meta-parameter not finite?     → checkpoint the diverged state, stop
 //!     every log_interval updates: a metrics row (metrics.csv, metrics.jsonl), flushed
 //!     every checkpoint_interval updates, and at the end: a checkpoint
 //! ```
 //!
 //! Reproducibility: nothing in the loop depends on the clock except the `wall_time_s`
-//! column and the progress display, so a learner that draws its random numbers from seeded
+//! column and the progress display, so an agent that draws its random numbers from seeded
 //! generators it checkpoints gives the same metrics, byte for byte aside from that column,
 //! whether or not the run was interrupted and resumed.
 
@@ -23,7 +23,7 @@ pub mod progress;
 pub mod run_dir;
 pub mod stop;
 
-use crate::learner::{self, Learner};
+use crate::agent::{self, Agent};
 use anyhow::{bail, Context, Result};
 use checkpoint::{Checkpoint, Counters, Kind};
 use interval::IntervalStats;
@@ -60,12 +60,12 @@ pub struct Outcome {
 /// and options, and what it checks against them (its environment, the return, the
 /// meta-parameters). Errors point into the experiment file.
 pub fn validate(exp: &Experiment) -> Result<()> {
-    build_learner(exp).map(drop)
+    build_agent(exp).map(drop)
 }
 
 /// The agent the experiment names, a panic while building it reported as an error.
-fn build_learner(exp: &Experiment) -> Result<Box<dyn Learner>> {
-    guard::catch_panic(|| learner::build(exp))
+fn build_agent(exp: &Experiment) -> Result<Box<dyn Agent>> {
+    guard::catch_panic(|| agent::build(exp))
         .map_err(|p| anyhow::anyhow!("building the `{}` agent panicked: {p}", exp.agent.name))?
 }
 
@@ -110,13 +110,13 @@ fn drive(
     let cfg = &exp.run;
     let saver =
         Saver { dir: dir.checkpoints(), keep: cfg.keep_checkpoints as usize, config_crc32: dir.config_fingerprint()? };
-    let mut learner = build_learner(exp)?;
+    let mut agent = build_agent(exp)?;
     let (mut counters, mut interval) = match from {
         Some(c) => {
             let update = c.counters.update;
-            guard::catch_panic(|| learner.restore(c.learner))
-                .map_err(|p| anyhow::anyhow!("the learner panicked while restoring its state: {p}"))?
-                .with_context(|| format!("cannot restore the learner from the checkpoint of update {update}"))?;
+            guard::catch_panic(|| agent.restore(c.agent))
+                .map_err(|p| anyhow::anyhow!("the agent panicked while restoring its state: {p}"))?
+                .with_context(|| format!("cannot restore the agent from the checkpoint of update {update}"))?;
             (c.counters, c.interval)
         }
         None => (Counters::default(), IntervalStats::default()),
@@ -135,7 +135,7 @@ fn drive(
             progress.finish();
             let path = match last_checkpoint {
                 Some((u, p)) if u == counters.update => p,
-                _ => saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Resumable)?,
+                _ => saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Resumable)?,
             };
             return Ok(Outcome {
                 dir: dir.path.clone(),
@@ -145,12 +145,12 @@ fn drive(
             });
         }
         let n = counters.update + 1;
-        let step = guard::catch_panic(|| learner.update().map(|report| (report, learner.meta_values())));
+        let step = guard::catch_panic(|| agent.update().map(|report| (report, agent.meta_values())));
         let (report, meta) = match step {
             Err(panic) => {
                 progress.finish();
                 bail!(
-                    "the learner panicked during update {n}: {panic}\n  metrics up to update {} are in {}; the \
+                    "the agent panicked during update {n}: {panic}\n  metrics up to update {} are in {}; the \
                      newest checkpoint is kept",
                     counters.update,
                     dir.path.display()
@@ -159,9 +159,9 @@ fn drive(
             Ok(Err(e)) => {
                 progress.finish();
                 counters.update = n;
-                let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Diverged)?;
+                let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Diverged)?;
                 return Err(e.context(format!(
-                    "update {n} failed; the learner's state is in {}, metrics up to the failure in {}",
+                    "update {n} failed; the agent's state is in {}, metrics up to the failure in {}",
                     path.display(),
                     dir.path.display()
                 )));
@@ -171,7 +171,7 @@ fn drive(
         if let Some((quantity, value)) = guard::first_non_finite(&report, &meta) {
             progress.finish();
             counters.update = n;
-            let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Diverged)?;
+            let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Diverged)?;
             bail!(
                 "`{quantity}` became {value} at update {n}; the run stopped. The diverged state is in {}, metrics \
                  up to the previous row in {}",
@@ -192,7 +192,7 @@ fn drive(
             interval = IntervalStats::default();
         }
         if n % cfg.checkpoint_interval == 0 || n == cfg.updates {
-            let path = saver.save(&metrics, &counters, &interval, learner.as_ref(), Kind::Resumable)?;
+            let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Resumable)?;
             last_checkpoint = Some((n, path));
         }
         progress.update(&counters, latest_return, &meta, row);
@@ -221,16 +221,17 @@ impl Saver {
         metrics: &MetricsWriter,
         counters: &Counters,
         interval: &IntervalStats,
-        learner: &dyn Learner,
+        agent: &dyn Agent,
         kind: Kind,
     ) -> Result<PathBuf> {
         metrics.sync()?;
-        let state = guard::catch_panic(|| learner.state())
-            .map_err(|p| anyhow::anyhow!("the learner panicked while saving its state: {p}"))?;
+        let state = guard::catch_panic(|| agent.state())
+            .map_err(|p| anyhow::anyhow!("the agent panicked while saving its state: {p}"))?
+            .context("saving the agent's state")?;
         let ckpt = Checkpoint {
             counters: counters.clone(),
             interval: interval.clone(),
-            learner: state,
+            agent: state,
             config_crc32: self.config_crc32,
         };
         let path = ckpt.write_atomic(&self.dir, kind)?;

@@ -69,14 +69,29 @@ impl ConfigDoc {
     /// Deserializes the table at `path` into `T`. A serde error points at the key it names
     /// (an unknown field, a wrong type), or else at the table.
     pub fn deserialize<T: DeserializeOwned>(&self, path: &[&str], value: toml::Value) -> Result<T> {
-        T::deserialize(value).map_err(|e| {
-            let message = e.message().trim().to_string();
-            let key = message.split('`').nth(1).map(str::to_string);
-            let mut at: Vec<&str> = path.to_vec();
-            if let Some(k) = key.as_deref() {
-                at.push(k);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            // The path serde took to the failure, then the key the message names when the
+            // path ends at a table (unknown and missing fields) or was lost (typetag buffers
+            // a plugin's fields, and a plugin's own message names its key in backticks).
+            let mut at: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            let tracked: Vec<String> = e
+                .path()
+                .iter()
+                .filter_map(|segment| match segment {
+                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let message = e.inner().message().trim().to_string();
+            let names_key = message.starts_with("unknown field") || message.starts_with("missing field");
+            if names_key || tracked.is_empty() {
+                at.extend(tracked);
+                at.extend(message.split('`').nth(1).map(str::to_string));
+            } else {
+                at.extend(tracked);
             }
-            self.error(&at, message)
+            self.error(&at.iter().map(String::as_str).collect::<Vec<_>>(), message)
         })
     }
 }
@@ -148,5 +163,27 @@ mod tests {
         let doc = ConfigDoc::parse("e.toml", "seed = 1\nsede = 2\n").unwrap();
         let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
         assert!(err.starts_with("e.toml:2:1") && err.contains("sede"), "{err}");
+    }
+
+    #[test]
+    fn deserialize_errors_inside_nested_tables_point_at_the_nested_key() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Net {
+            Mlp { hidden: usize },
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct S {
+            seed: u32,
+            net: Net,
+        }
+        let doc = ConfigDoc::parse("e.toml", "seed = 1\n\nnet = { type = \"lstm\" }\n").unwrap();
+        let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
+        assert!(err.starts_with("e.toml:3:") && err.contains("lstm"), "{err}");
+        let doc = ConfigDoc::parse("e.toml", "seed = 1\nnet = { type = \"mlp\", hidden = -3 }\n").unwrap();
+        let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
+        assert!(err.starts_with("e.toml:2:") && err.contains("-3"), "{err}");
     }
 }

@@ -2,7 +2,7 @@
 //! as the built-in returns: its declared λ moves away from its start.
 
 use mgrl_agents::td::TdAgent;
-use mgrl_agents::Learner;
+use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
 
 use mgrl_plugin_retrace as _;

@@ -1,0 +1,367 @@
+//! The actor-critic network on dfdx, generic over device and dtype:
+//!
+//!   h = torso(x),                          an MLP, or MinAtar's convolution then a dense layer;
+//!   e = ReLU(W_η η + b_η),                 the embedding of the meta-parameters η (if any);
+//!   logits = W_π h + U_π e + b_π,          V = w_v h + u_v e + b_v,
+//!
+//! which is the paper's "embedding of η concatenated to the torso's output" (Xu et al. 2018,
+//! §1.4) written with the head's weight split in two ([W_π U_π][h; e] = W_π h + U_π e). η is
+//! an input, a constant: no gradient flows into it (DESIGN.md §2).
+//!
+//! The loss the learner differentiates is one weighted sum of the heads (`meta::heads`):
+//!
+//!   S(θ) = Σₜ w_pg,t log π(aₜ|xₜ) + Σₜ w_v,t V(xₜ) + w_H Σₜ H(π(·|xₜ)),   H = −Σₐ π log π,
+//!
+//! taken over the first N rows of a batch (those with actions); the rows after them are there
+//! for their values only.
+
+use super::{scalar, to_f64, Model, Params};
+use crate::meta::{HeadModel, HeadWeights, Heads, ParamsOf};
+use anyhow::{bail, ensure, Result};
+use dfdx::prelude::*;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// `[agent.network]`: the torso.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NetworkConfig {
+    /// Dense layers with ReLU on the flattened observation.
+    Mlp {
+        #[serde(default = "default_hidden")]
+        hidden: Vec<usize>,
+    },
+    /// Young & Tian (2019), MinAtar's network: one 3 × 3 convolution (stride 1, no padding)
+    /// with `channels` output channels and ReLU, then a dense layer of `hidden` units with
+    /// ReLU; for `[C, H, W]` observations.
+    Conv {
+        #[serde(default = "default_channels")]
+        channels: usize,
+        #[serde(default = "default_conv_hidden")]
+        hidden: usize,
+    },
+}
+
+fn default_hidden() -> Vec<usize> {
+    vec![64, 64]
+}
+fn default_channels() -> usize {
+    16
+}
+fn default_conv_hidden() -> usize {
+    128
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig::Mlp { hidden: default_hidden() }
+    }
+}
+
+/// The 3 × 3 convolution's kernel size.
+const KERNEL: usize = 3;
+
+/// A layer of the torso.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Layer {
+    /// ReLU(x W + b), W `[inputs, outputs]`.
+    Dense { inputs: usize, outputs: usize },
+    /// ReLU of a valid 3 × 3 convolution of a `[C, H, W]` input to `[channels, H−2, W−2]`,
+    /// computed as a matrix product of the unfolded input (the input is a constant, unfolded
+    /// once per batch on the host).
+    Conv { c: usize, h: usize, w: usize, channels: usize },
+}
+
+impl Layer {
+    fn outputs(&self) -> usize {
+        match *self {
+            Layer::Dense { outputs, .. } => outputs,
+            Layer::Conv { h, w, channels, .. } => (h + 1 - KERNEL) * (w + 1 - KERNEL) * channels,
+        }
+    }
+
+    /// (fan-in, shape of the weight, outputs of the bias).
+    fn weight(&self) -> (usize, usize, usize) {
+        match *self {
+            Layer::Dense { inputs, outputs } => (inputs, inputs * outputs, outputs),
+            Layer::Conv { c, channels, .. } => (c * KERNEL * KERNEL, c * KERNEL * KERNEL * channels, channels),
+        }
+    }
+}
+
+/// A batch on the device: the (unfolded, for a convolution) observations, the one-hot actions
+/// of the first N rows (zero rows after them), and η.
+#[derive(Debug, Clone)]
+pub struct NetBatch<E: Dtype, D: Device<E>> {
+    x: Tensor<(usize, usize), E, D>,
+    rows: usize,
+    head_rows: usize,
+    actions: Vec<usize>,
+    onehot: Tensor<(usize, usize), E, D>,
+    /// 1 for the first N rows, 0 after (the entropy's weights).
+    head_mask: Tensor<(usize,), E, D>,
+    eta: Tensor<(usize,), E, D>,
+}
+
+/// Policy logits, `[R, A]`.
+type Logits<E, D, T> = Tensor<(usize, usize), E, D, T>;
+/// Values, `[R]`.
+type Values<E, D, T> = Tensor<(usize,), E, D, T>;
+
+/// The actor-critic network: torso, η embedding, policy and value heads.
+#[derive(Debug, Clone)]
+pub struct ActorCritic<E: Dtype, D: Device<E>> {
+    dev: D,
+    obs_len: usize,
+    torso: Vec<Layer>,
+    actions: usize,
+    /// K, the number of η inputs, and the embedding's width.
+    eta_inputs: usize,
+    eta_width: usize,
+    _dtype: std::marker::PhantomData<E>,
+}
+
+impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
+    /// The network of `config` for observations of `obs_shape` and `actions` actions,
+    /// conditioned on `eta_inputs` meta-parameters through an embedding of `eta_width`.
+    pub fn new(
+        dev: D,
+        config: &NetworkConfig,
+        obs_shape: &[usize],
+        actions: usize,
+        eta_inputs: usize,
+        eta_width: usize,
+    ) -> Result<Self> {
+        let obs_len: usize = obs_shape.iter().product();
+        let torso = match config {
+            NetworkConfig::Mlp { hidden } => {
+                if hidden.contains(&0) {
+                    bail!("`hidden` = {hidden:?}: every layer needs at least one unit");
+                }
+                let sizes: Vec<usize> = std::iter::once(obs_len).chain(hidden.iter().copied()).collect();
+                sizes.windows(2).map(|w| Layer::Dense { inputs: w[0], outputs: w[1] }).collect()
+            }
+            &NetworkConfig::Conv { channels, hidden } => {
+                let &[c, h, w] = obs_shape else {
+                    bail!(
+                        "a `conv` network needs image observations [C, H, W]; this environment's are {obs_shape:?} \
+                         (use type = \"mlp\")"
+                    );
+                };
+                if h < KERNEL || w < KERNEL || channels == 0 || hidden == 0 {
+                    bail!("a `conv` network needs H, W ≥ {KERNEL} (got {h} × {w}) and positive `channels`, `hidden`");
+                }
+                let conv = Layer::Conv { c, h, w, channels };
+                vec![conv, Layer::Dense { inputs: conv.outputs(), outputs: hidden }]
+            }
+        };
+        ensure!(actions >= 1, "the network needs at least one action");
+        Ok(ActorCritic {
+            dev,
+            obs_len,
+            torso,
+            actions,
+            eta_inputs,
+            eta_width: if eta_inputs > 0 { eta_width } else { 0 },
+            _dtype: std::marker::PhantomData,
+        })
+    }
+
+    fn features(&self) -> usize {
+        self.torso.last().map_or(self.obs_len, Layer::outputs)
+    }
+
+    /// Every tensor of θ: name, length, and the bound b of its uniform initialisation U(−b, b).
+    fn layout(&self) -> Vec<(String, usize, f64)> {
+        let mut all = Vec::new();
+        for (i, layer) in self.torso.iter().enumerate() {
+            let (fan_in, w, b) = layer.weight();
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            all.push((format!("torso.{i}.weight"), w, bound));
+            all.push((format!("torso.{i}.bias"), b, bound));
+        }
+        let (f, a, k, e) = (self.features(), self.actions, self.eta_inputs, self.eta_width);
+        let head = 1.0 / (f as f64).sqrt();
+        // A small policy head starts near the uniform policy (as CleanRL's 0.01 scale).
+        all.push(("policy.weight".into(), f * a, 0.01 * head));
+        all.push(("policy.bias".into(), a, 0.0));
+        all.push(("value.weight".into(), f, head));
+        all.push(("value.bias".into(), 1, 0.0));
+        if k > 0 {
+            all.push(("eta.weight".into(), k * e, 1.0 / (k as f64).sqrt()));
+            all.push(("eta.bias".into(), e, 0.0));
+            all.push(("policy.eta".into(), e * a, 0.01 / (e as f64).sqrt()));
+            all.push(("value.eta".into(), e, 1.0 / (e as f64).sqrt()));
+        }
+        all
+    }
+
+    /// x as the first layer reads it: the observations, or their 3 × 3 patches for a
+    /// convolution (`[R·P, C·9]`, P output positions per row).
+    fn input(&self, obs: &[f32], rows: usize) -> Tensor<(usize, usize), E, D> {
+        match self.torso.first() {
+            Some(&Layer::Conv { c, h, w, .. }) => {
+                let (oh, ow) = (h + 1 - KERNEL, w + 1 - KERNEL);
+                let cols = c * KERNEL * KERNEL;
+                let mut x = Vec::with_capacity(rows * oh * ow * cols);
+                for row in obs.chunks_exact(c * h * w) {
+                    for i in 0..oh {
+                        for j in 0..ow {
+                            for ch in 0..c {
+                                for di in 0..KERNEL {
+                                    let start = ch * h * w + (i + di) * w + j;
+                                    x.extend(row[start..start + KERNEL].iter().map(|&v| scalar::<E>(v as f64)));
+                                }
+                            }
+                        }
+                    }
+                }
+                self.dev.tensor_from_vec(x, (rows * oh * ow, cols))
+            }
+            _ => self.dev.tensor_from_vec(obs.iter().map(|&v| scalar::<E>(v as f64)).collect(), (rows, self.obs_len)),
+        }
+    }
+
+    /// The logits `[R, A]` and values `[R]` of a batch, recorded on tape `T`.
+    fn forward<T: Tape<E, D>>(
+        &self,
+        p: &Params<E, D>,
+        x: Tensor<(usize, usize), E, D, T>,
+        batch: &NetBatch<E, D>,
+    ) -> (Logits<E, D, T>, Values<E, D, T>) {
+        let r = batch.rows;
+        let t = |i: usize| p.tensors[i].retaped::<T>();
+        let mut h = x;
+        let mut i = 0;
+        for layer in &self.torso {
+            let (_, _, outputs) = layer.weight();
+            let inputs = h.shape().1;
+            let w = t(i).reshape_like(&(inputs, outputs));
+            let rows = h.shape().0;
+            h = (h.matmul(w) + t(i + 1).broadcast_like::<_, Axis<0>>(&(rows, outputs))).relu();
+            if let Layer::Conv { .. } = layer {
+                h = h.reshape_like(&(r, layer.outputs()));
+            }
+            i += 2;
+        }
+        let (f, a) = (self.features(), self.actions);
+        let (mut policy_bias, mut value_bias) = (t(i + 1), t(i + 3));
+        if self.eta_inputs > 0 {
+            let (k, e) = (self.eta_inputs, self.eta_width);
+            let eta = batch.eta.retaped::<T>();
+            let embedding = (eta.matmul(t(i + 4).reshape_like(&(k, e))) + t(i + 5)).relu();
+            let (embedding, tape) = embedding.split_tape();
+            policy_bias = policy_bias + embedding.clone().put_tape(tape).matmul(t(i + 6).reshape_like(&(e, a)));
+            value_bias = value_bias + embedding.put_tape(T::default()).matmul(t(i + 7).reshape_like(&(e, 1)));
+        }
+        let (h, tape) = h.split_tape();
+        let logits = h.clone().put_tape(tape).matmul(t(i).reshape_like(&(f, a)))
+            + policy_bias.broadcast_like::<_, Axis<0>>(&(r, a));
+        let values = h.put_tape(T::default()).matmul(t(i + 2).reshape_like(&(f, 1)))
+            + value_bias.broadcast_like::<_, Axis<0>>(&(r, 1));
+        (logits, values.reshape_like(&(r,)))
+    }
+
+    /// log π(·|x) for each row of `obs` (`[B, obs_len]`), conditioned on `eta`: what an actor
+    /// samples from. Returns `[B, A]` row-major.
+    pub fn log_policy(&self, params: &Params<E, D>, obs: &[f32], eta: &[f64]) -> Result<Vec<f64>> {
+        let batch = self.batch(obs, &[], eta)?;
+        let (logits, _) = self.forward(params, batch.x.clone(), &batch);
+        Ok(logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect())
+    }
+}
+
+impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
+    type Dtype = E;
+    type Device = D;
+    type Batch = NetBatch<E, D>;
+
+    fn heads(&self, params: &ParamsOf<Self>, batch: &NetBatch<E, D>) -> Result<Heads> {
+        let (logits, values) = self.forward(params, batch.x.clone(), batch);
+        let log_p: Vec<f64> = logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect();
+        let a = self.actions;
+        let rows = log_p.chunks_exact(a).take(batch.head_rows);
+        let log_pi = rows.clone().zip(&batch.actions).map(|(l, &act)| l[act]).collect();
+        let entropy = rows.map(|l| -l.iter().map(|l| l.exp() * l).sum::<f64>()).collect();
+        let mut values: Vec<f64> = values.as_vec().into_iter().map(to_f64).collect();
+        let bootstrap = values.split_off(batch.head_rows);
+        Ok(Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap })
+    }
+
+    fn weighted_grad(
+        &self,
+        params: &ParamsOf<Self>,
+        batch: &NetBatch<E, D>,
+        w: &HeadWeights,
+    ) -> Result<ParamsOf<Self>> {
+        let (n, r, a) = (batch.head_rows, batch.rows, self.actions);
+        ensure!(w.values.len() == n, "actor-critic: {} value weights for {n} rows", w.values.len());
+        let pad = |x: &[f64]| -> Tensor<(usize,), E, D> {
+            let mut v: Vec<E> = x.iter().map(|&x| scalar(x)).collect();
+            v.resize(r, E::default());
+            self.dev.tensor_from_vec(v, (r,))
+        };
+        let w_pg = pad(w.log_pi.as_deref().unwrap_or(&vec![0.0; n]));
+        let w_v = pad(&w.values);
+        let mut grads = Gradients::leaky();
+        for t in &params.tensors {
+            grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
+        }
+        let (logits, values) = self.forward(params, batch.x.clone().traced(grads), batch);
+        // Σₜ w_pg,t log π(aₜ|xₜ) + w_H Σₜ H(π(·|xₜ)), over the first N rows.
+        let (z, tape) = logits.split_tape();
+        let log_p = z.clone().put_tape(tape).log_softmax::<Axis<1>>();
+        let pg = (log_p * (batch.onehot.clone() * w_pg.broadcast_like::<_, Axis<1>>(&(r, a)))).sum();
+        let p = z.clone().put_tape(OwnedTape::default()).softmax::<Axis<1>>();
+        let log_p2 = z.put_tape(OwnedTape::default()).log_softmax::<Axis<1>>();
+        let neg_entropy = (p * log_p2).sum::<(usize,), Axis<1>>();
+        let entropy_term = (neg_entropy * batch.head_mask.clone()).sum() * scalar::<E>(-w.entropy);
+        let value_term = (values * w_v).sum();
+        let grads = (pg + value_term + entropy_term).backward();
+        Ok(Params { tensors: params.tensors.iter().map(|t| grads.get(t)).collect() })
+    }
+}
+
+impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
+    fn param_names(&self) -> Vec<String> {
+        self.layout().into_iter().map(|(name, _, _)| name).collect()
+    }
+
+    fn init(&self, rng: &mut ChaCha8Rng) -> ParamsOf<Self> {
+        let host: Vec<Vec<f64>> = self
+            .layout()
+            .into_iter()
+            .map(|(_, len, b)| (0..len).map(|_| rng.gen_range(-1.0..=1.0) * b).collect())
+            .collect();
+        Params::from_host(&self.dev, &host)
+    }
+
+    fn batch(&self, obs: &[f32], actions: &[usize], eta: &[f64]) -> Result<NetBatch<E, D>> {
+        ensure!(
+            obs.len().is_multiple_of(self.obs_len),
+            "{} observation values are not rows of {}",
+            obs.len(),
+            self.obs_len
+        );
+        let rows = obs.len() / self.obs_len;
+        let n = actions.len();
+        ensure!(n <= rows, "{n} actions for {rows} rows");
+        ensure!(eta.len() == self.eta_inputs, "the network takes {} η inputs, got {}", self.eta_inputs, eta.len());
+        let mut onehot = vec![E::default(); rows * self.actions];
+        for (i, &a) in actions.iter().enumerate() {
+            ensure!(a < self.actions, "action {a} of row {i} is not one of the {} actions", self.actions);
+            onehot[i * self.actions + a] = E::ONE;
+        }
+        let mask = (0..rows).map(|i| if i < n { E::ONE } else { E::default() }).collect();
+        Ok(NetBatch {
+            x: self.input(obs, rows),
+            rows,
+            head_rows: n,
+            actions: actions.to_vec(),
+            onehot: self.dev.tensor_from_vec(onehot, (rows, self.actions)),
+            head_mask: self.dev.tensor_from_vec(mask, (rows,)),
+            eta: self.dev.tensor_from_vec(eta.iter().map(|&v| scalar(v)).collect(), (eta.len(),)),
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! The truth test of DESIGN.md §2 for the shared learner on the actor-critic network: the
+//! meta-gradient of a learner update equals the central-difference derivative of the
+//! brute-force two-step pipeline
+//!
+//!   L(x) = J′(τ′, θ + o − κ s ⊙ g(τ, θ, η(x)), η̄)
+//!
+//! in f64, to relative error below 1e-4. The network is an MLP (or MinAtar's convolution)
+//! with a policy head and η-conditioning; the inner loss has its entropy bonus and global-norm
+//! clipping (κ < 1, checked). Held fixed, as the method holds them: the optimiser's (s, o),
+//! the clipping factor κ, the network's η input (η on τ, η̄ on τ′), and the targets of J′
+//! (computed once at the unperturbed θ′). The unrolls hold a termination and a time-limit
+//! truncation. The update checked is the learner's second, so the optimiser has history.
+
+mod support;
+
+use dfdx::tensor::Cpu;
+use mgrl_agents::learner::{Learner, LearnerOptions};
+use mgrl_agents::meta::{HeadModel, ReturnPipeline, TargetLoss};
+use mgrl_agents::net::{ActorCritic, Model, NetworkConfig};
+use mgrl_agents::unroll::Unroll;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use support::{experiment, optimizer};
+
+// Link the plugin crates whose plugins are tested.
+use mgrl_plugin_retrace as _;
+use mgrl_returns as _;
+
+const T: usize = 5;
+const B: usize = 3;
+const ACTIONS: usize = 3;
+const STATES: usize = 4;
+/// Small enough that the clipping binds.
+const MAX_GRAD_NORM: f64 = 0.05;
+
+/// A random unroll with a termination (step 4) and a truncation (step 8) inside it.
+fn random_unroll(rng: &mut ChaCha8Rng, obs_len: usize) -> Unroll {
+    let n = T * B;
+    let mut obs = || -> Vec<f32> { (0..obs_len).map(|_| rng.gen::<f32>() - 0.5).collect() };
+    let rows: Vec<f32> = (0..n + B).flat_map(|_| obs()).collect();
+    let final_obs: Vec<f32> = (0..2).flat_map(|_| obs()).collect();
+    let (terminated, truncated) = (4, 8);
+    Unroll {
+        t: T,
+        b: B,
+        obs: rows,
+        final_obs,
+        final_steps: vec![terminated, truncated],
+        actions: (0..n).map(|_| rng.gen_range(0..ACTIONS)).collect(),
+        behaviour_log_probs: (0..n).map(|_| (0.2 + 0.6 * rng.gen::<f64>()).ln()).collect(),
+        rewards: (0..n).map(|_| 2.0 * rng.gen::<f64>() - 1.0).collect(),
+        discounts: (0..n).map(|i| if i == terminated { 0.0 } else { 1.0 }).collect(),
+        episode_continues: (0..n).map(|i| if i == terminated || i == truncated { 0.0 } else { 1.0 }).collect(),
+        states: Some((0..n).map(|i| (i * 3 + 1) % STATES).collect()),
+    }
+}
+
+fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shape: &[usize]) {
+    let exp = experiment(plugin, false, method);
+    let pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
+    let eta_inputs = pipeline.learnt_names().len();
+    let model = ActorCritic::<f64, Cpu>::new(Cpu::default(), &network, obs_shape, ACTIONS, eta_inputs, 4).unwrap();
+    let loss = TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 };
+    let options = LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true };
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let mut learner =
+        Learner::new(model.clone(), &mut rng, optimizer(opt), pipeline, exp.meta.as_ref(), Some(STATES), options)
+            .unwrap();
+    let obs_len: usize = obs_shape.iter().product();
+    let unrolls: Vec<Unroll> = (0..3).map(|_| random_unroll(&mut rng, obs_len)).collect();
+    let mut next = unrolls.clone().into_iter();
+    let mut collect = |_: &_, _: &[f64]| Ok(next.next().expect("three unrolls"));
+    learner.update(&mut collect).unwrap();
+
+    // The state the second update starts from.
+    let theta = learner.params.clone();
+    let optim = learner.optimizer().clone();
+    let x0 = learner.pipeline.params();
+    let eta = learner.eta();
+    assert_eq!(eta.len(), eta_inputs, "every learnt scalar is a network input");
+    let objective = ReturnPipeline::from_return(&exp.meta.as_ref().unwrap().objective, Some(STATES)).unwrap();
+    let reference = objective.meta_values();
+    let eta_bar: Vec<f64> = learner
+        .eta_names()
+        .iter()
+        .zip(&eta)
+        .map(|(name, v)| reference.iter().find(|(m, _)| m == name).map_or(*v, |(_, r)| *r))
+        .collect();
+    learner.update(&mut collect).unwrap();
+    let grad = learner.last_meta_gradient.clone();
+
+    // Brute force: L(x) with κ, (s, o), the η inputs and the targets of J′ held fixed.
+    let (tau, tau_next) = (&unrolls[1], &unrolls[2]);
+    let batch = model.batch(&tau.rows(), &tau.actions, &eta).unwrap();
+    let batch_next = model.batch(&tau_next.rows(), &tau_next.actions, &eta_bar).unwrap();
+    let mut pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
+    let mut inner_grad = |x: &[f64]| {
+        pipeline.set_params(x).unwrap();
+        let heads = model.heads(&theta, &batch).unwrap();
+        let targets = pipeline.evaluate(&tau.trajectory(&heads).unwrap()).unwrap().targets;
+        model.weighted_grad(&theta, &batch, &loss.weights(&targets, &heads)).unwrap()
+    };
+    let g0 = inner_grad(&x0);
+    let kappa = MAX_GRAD_NORM / g0.norm();
+    assert!(kappa < 1.0, "the clipping must bind: ‖g‖ = {}", g0.norm());
+    let step = optim.prepare(&g0.map(|g| g * kappa));
+    let theta_at = |g: &mgrl_agents::net::Params<f64, Cpu>| {
+        theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(g, |s, g| s * g), -kappa)
+    };
+    let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap();
+    let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
+    let mut loss_at = |x: &[f64]| {
+        let theta_x = theta_at(&inner_grad(x));
+        loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap())
+    };
+    let h = 1e-5;
+    let brute: Vec<f64> = (0..x0.len())
+        .map(|k| {
+            let (mut plus, mut minus) = (x0.clone(), x0.clone());
+            plus[k] += h;
+            minus[k] -= h;
+            (loss_at(&plus) - loss_at(&minus)) / (2.0 * h)
+        })
+        .collect();
+    let scale = brute.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+    assert!(scale > 1e-9, "{plugin}: the meta-gradient is zero, the test would prove nothing");
+    assert_eq!(grad.len(), brute.len());
+    for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
+        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
+        assert!(
+            rel < 1e-4,
+            "{plugin}/{opt}/{method}: learnt number {k}: learner {a} vs brute force {b} (rel {rel:.2e})"
+        );
+    }
+}
+
+fn mlp(plugin: &str, opt: &str, method: &str) {
+    check(plugin, opt, method, NetworkConfig::Mlp { hidden: vec![6, 5] }, &[4]);
+}
+
+macro_rules! truth_tests {
+    ($($name:ident => ($plugin:literal, $opt:literal, $method:literal),)*) => {
+        $(
+            #[test]
+            fn $name() {
+                mlp($plugin, $opt, $method);
+            }
+        )*
+    };
+}
+
+truth_tests! {
+    n_step_sgd_surrogate => ("n_step", "sgd", "surrogate"),
+    n_step_sgd_cotangent => ("n_step", "sgd", "cotangent"),
+    n_step_rmsprop_surrogate => ("n_step", "rmsprop", "surrogate"),
+    n_step_rmsprop_cotangent => ("n_step", "rmsprop", "cotangent"),
+    n_step_adam_surrogate => ("n_step", "adam", "surrogate"),
+    n_step_adam_cotangent => ("n_step", "adam", "cotangent"),
+    lambda_return_sgd_surrogate => ("lambda_return", "sgd", "surrogate"),
+    lambda_return_sgd_cotangent => ("lambda_return", "sgd", "cotangent"),
+    lambda_return_rmsprop_surrogate => ("lambda_return", "rmsprop", "surrogate"),
+    lambda_return_rmsprop_cotangent => ("lambda_return", "rmsprop", "cotangent"),
+    lambda_return_adam_surrogate => ("lambda_return", "adam", "surrogate"),
+    lambda_return_adam_cotangent => ("lambda_return", "adam", "cotangent"),
+    vtrace_sgd_surrogate => ("vtrace", "sgd", "surrogate"),
+    vtrace_sgd_cotangent => ("vtrace", "sgd", "cotangent"),
+    vtrace_rmsprop_surrogate => ("vtrace", "rmsprop", "surrogate"),
+    vtrace_rmsprop_cotangent => ("vtrace", "rmsprop", "cotangent"),
+    vtrace_adam_surrogate => ("vtrace", "adam", "surrogate"),
+    vtrace_adam_cotangent => ("vtrace", "adam", "cotangent"),
+    clip_sgd_surrogate => ("clip", "sgd", "surrogate"),
+    clip_sgd_cotangent => ("clip", "sgd", "cotangent"),
+    clip_rmsprop_surrogate => ("clip", "rmsprop", "surrogate"),
+    clip_rmsprop_cotangent => ("clip", "rmsprop", "cotangent"),
+    clip_adam_surrogate => ("clip", "adam", "surrogate"),
+    clip_adam_cotangent => ("clip", "adam", "cotangent"),
+    soft_clip_sgd_surrogate => ("soft_clip", "sgd", "surrogate"),
+    soft_clip_sgd_cotangent => ("soft_clip", "sgd", "cotangent"),
+    soft_clip_rmsprop_surrogate => ("soft_clip", "rmsprop", "surrogate"),
+    soft_clip_rmsprop_cotangent => ("soft_clip", "rmsprop", "cotangent"),
+    soft_clip_adam_surrogate => ("soft_clip", "adam", "surrogate"),
+    soft_clip_adam_cotangent => ("soft_clip", "adam", "cotangent"),
+    retrace_sgd_surrogate => ("retrace", "sgd", "surrogate"),
+    retrace_sgd_cotangent => ("retrace", "sgd", "cotangent"),
+    retrace_rmsprop_surrogate => ("retrace", "rmsprop", "surrogate"),
+    retrace_rmsprop_cotangent => ("retrace", "rmsprop", "cotangent"),
+    retrace_adam_surrogate => ("retrace", "adam", "surrogate"),
+    retrace_adam_cotangent => ("retrace", "adam", "cotangent"),
+}
+
+#[test]
+fn minatar_convolution_learner_rmsprop_cotangent() {
+    check("lambda_return", "rmsprop", "cotangent", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4]);
+}
+
+#[test]
+fn minatar_convolution_learner_adam_surrogate() {
+    check("vtrace", "adam", "surrogate", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4]);
+}
