@@ -81,3 +81,16 @@ fn a_network_that_diverges_stops_the_run_naming_it_after_a_final_checkpoint() {
         "a final checkpoint is written: {checkpoints:?}"
     );
 }
+
+#[test]
+fn a_learned_reward_for_the_td_agent_is_refused_at_its_transform() {
+    let dir = tempfile::tempdir().unwrap();
+    let smoke = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/td_smoke.toml")).unwrap();
+    let text = smoke.replace(
+        "[return]",
+        "[[reward_transform]]\ntype = \"learned_reward\"\nreward = { learnable = true }\n\n[return]",
+    );
+    let line = 1 + text.lines().position(|l| l == "type = \"learned_reward\"").unwrap();
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    assert_check_error_at(dir.path(), line, "use kind = \"impala\"");
+}

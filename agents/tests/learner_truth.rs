@@ -10,13 +10,14 @@
 //! the clipping factor κ, the network's η input (η on τ, η̄ on τ′), and the targets of J′
 //! (computed once at the unperturbed θ′). The unrolls hold a termination and a time-limit
 //! truncation. The update checked is the learner's second, so the optimiser has history.
+//! The learned reward's network is checked the same way, weight by weight.
 
 mod support;
 
 use dfdx::tensor::Cpu;
 use mgrl_agents::learner::{Learner, LearnerOptions};
 use mgrl_agents::meta::{HeadModel, ReturnPipeline, TargetLoss};
-use mgrl_agents::net::{ActorCritic, Model, NetworkConfig};
+use mgrl_agents::net::{ActorCritic, Model, NetworkConfig, Params, RewardNet};
 use mgrl_agents::unroll::Unroll;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -104,9 +105,8 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
     let kappa = MAX_GRAD_NORM / g0.norm();
     assert!(kappa < 1.0, "the clipping must bind: ‖g‖ = {}", g0.norm());
     let step = optim.prepare(&g0.map(|g| g * kappa));
-    let theta_at = |g: &mgrl_agents::net::Params<f64, Cpu>| {
-        theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(g, |s, g| s * g), -kappa)
-    };
+    let theta_at =
+        |g: &Params<f64, Cpu>| theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(g, |s, g| s * g), -kappa);
     let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap();
     let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
     let mut loss_at = |x: &[f64]| {
@@ -196,4 +196,110 @@ fn minatar_convolution_learner_rmsprop_cotangent() {
 #[test]
 fn minatar_convolution_learner_adam_surrogate() {
     check("vtrace", "adam", "surrogate", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4]);
+}
+
+/// The learned reward r_η(x, a) of a small network, learnt through method (b): the learner's
+/// dJ′/dη for every weight of the reward network against the brute-force derivative, with the
+/// return's γ learnt beside it.
+fn check_learned_reward(opt: &str) {
+    let text = "name = \"truth\"\n[env]\nname = \"test\"\n[agent]\nkind = \"test\"\n[run]\nupdates = 1\n\
+                [[reward_transform]]\ntype = \"learned_reward\"\nreward = { learnable = true }\n\
+                [return]\ntype = \"lambda_return\"\ngamma = { value = 0.75, learnable = true }\nlambda = 0.8\n\
+                [meta]\nmethod = \"cotangent\"\n[meta.objective]\ntype = \"lambda_return\"\ngamma = 0.99\nlambda = 1.0\n";
+    let exp = mgrl_core::config::Experiment::parse("truth.toml", text).unwrap();
+    let pipeline = ReturnPipeline::from_experiment(&exp, None).unwrap();
+    assert_eq!(pipeline.networks().len(), 1);
+    let obs_shape = [4];
+    let model = ActorCritic::<f64, Cpu>::new(
+        Cpu::default(),
+        &NetworkConfig::Mlp { hidden: vec![6, 5] },
+        &obs_shape,
+        ACTIONS,
+        1,
+        4,
+    )
+    .unwrap();
+    let reward_net = RewardNet::<f64, Cpu>::new(Cpu::default(), 4, &[3], ACTIONS).unwrap();
+    let loss = TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 };
+    let options = LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true };
+    let mut rng = ChaCha8Rng::seed_from_u64(29);
+    let mut learner = Learner::new(model.clone(), &mut rng, optimizer(opt), pipeline, exp.meta.as_ref(), None, options)
+        .unwrap()
+        .with_reward_network(reward_net.clone(), &mut rng, 0.01);
+    let unrolls: Vec<Unroll> = (0..3).map(|_| random_unroll(&mut rng, 4)).collect();
+    let mut next = unrolls.clone().into_iter();
+    let mut collect = |_: &_, _: &[f64]| Ok(next.next().expect("three unrolls"));
+    learner.update(&mut collect).unwrap();
+
+    let theta = learner.params.clone();
+    let optim = learner.optimizer().clone();
+    let x0 = learner.pipeline.params();
+    let w0 = learner.reward_params().unwrap().to_host();
+    let eta = learner.eta();
+    let eta_bar = vec![0.99];
+    learner.update(&mut collect).unwrap();
+    let grad = learner.last_reward_gradient.clone().unwrap().to_host();
+
+    let (tau, tau_next) = (&unrolls[1], &unrolls[2]);
+    let batch = model.batch(&tau.rows(), &tau.actions, &eta).unwrap();
+    let batch_next = model.batch(&tau_next.rows(), &tau_next.actions, &eta_bar).unwrap();
+    let mut pipeline = ReturnPipeline::from_experiment(&exp, None).unwrap();
+    pipeline.set_params(&x0).unwrap();
+    let inner_grad = |w: &[Vec<f64>]| {
+        let heads = model.heads(&theta, &batch).unwrap();
+        let mut traj = tau.trajectory(&heads).unwrap();
+        let w = Params::from_host(&Cpu::default(), w);
+        traj.network_meta = vec![reward_net.rewards(&w, &tau.obs, &tau.actions).unwrap()];
+        let targets = pipeline.evaluate(&traj).unwrap().targets;
+        model.weighted_grad(&theta, &batch, &loss.weights(&targets, &heads)).unwrap()
+    };
+    let g0 = inner_grad(&w0);
+    let kappa = MAX_GRAD_NORM / g0.norm();
+    assert!(kappa < 1.0, "the clipping must bind: ‖g‖ = {}", g0.norm());
+    let step = optim.prepare(&g0.map(|g| g * kappa));
+    let theta_at =
+        |g: &Params<f64, Cpu>| theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(g, |s, g| s * g), -kappa);
+    let objective = ReturnPipeline::from_return(&exp.meta.as_ref().unwrap().objective, None).unwrap();
+    let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap();
+    let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
+    let loss_at =
+        |w: &[Vec<f64>]| loss.value(&fixed_targets, &model.heads(&theta_at(&inner_grad(w)), &batch_next).unwrap());
+    let h = 1e-5;
+    let mut scale = 0.0f64;
+    let mut pairs = Vec::new();
+    for (t, tensor) in w0.iter().enumerate() {
+        for i in 0..tensor.len() {
+            let shifted = |d: f64| {
+                let mut w = w0.clone();
+                w[t][i] += d;
+                w
+            };
+            let brute = (loss_at(&shifted(h)) - loss_at(&shifted(-h))) / (2.0 * h);
+            scale = scale.max(brute.abs());
+            pairs.push((t, i, grad[t][i], brute));
+        }
+    }
+    assert!(scale > 1e-9, "the reward network's meta-gradient is zero, the test would prove nothing");
+    for (t, i, a, b) in pairs {
+        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
+        assert!(
+            rel < 1e-4,
+            "learned reward/{opt}: tensor {t} entry {i}: learner {a} vs brute force {b} (rel {rel:.2e})"
+        );
+    }
+}
+
+#[test]
+fn learned_reward_network_sgd_cotangent() {
+    check_learned_reward("sgd");
+}
+
+#[test]
+fn learned_reward_network_rmsprop_cotangent() {
+    check_learned_reward("rmsprop");
+}
+
+#[test]
+fn learned_reward_network_adam_cotangent() {
+    check_learned_reward("adam");
 }

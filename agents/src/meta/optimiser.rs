@@ -165,6 +165,9 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
                 Divergence { quantity: format!("meta-gradient[{i}]"), detail: format!("value {}", grad[i]) }.into()
             );
         }
+        if grad.is_empty() {
+            return Ok(()); // nothing learnt but a network's weights, which the agent steps
+        }
         let mut x = host(&pipeline.params());
         let step = self.adam.prepare(&host(grad));
         self.adam.commit(step, &mut x);

@@ -70,7 +70,10 @@ impl<E: Dtype, D: Device<E>> Params<E, D> {
 
     /// Every tensor copied to the host, for checkpoints.
     pub fn to_host(&self) -> Vec<Vec<f64>> {
-        self.tensors.iter().map(|t| t.as_vec().into_iter().map(to_f64).collect()).collect()
+        // (dfdx's CPU copy of an empty tensor indexes its first element.)
+        let copy =
+            |t: &Flat<E, D>| if t.shape().0 == 0 { Vec::new() } else { t.as_vec().into_iter().map(to_f64).collect() };
+        self.tensors.iter().map(copy).collect()
     }
 
     /// Tensors on `dev` from host arrays.
@@ -104,5 +107,7 @@ mod tests {
         assert_eq!(a.first_non_finite(), None);
         let bad = Params::<f64, Cpu>::from_host(&dev, &[vec![1.0], vec![f64::NAN, 0.0]]);
         assert_eq!(bad.first_non_finite(), Some(1));
+        let empty = Params::<f64, Cpu>::from_host(&dev, &[vec![]]);
+        assert_eq!(empty.to_host(), vec![Vec::<f64>::new()]);
     }
 }
