@@ -51,6 +51,7 @@ struct Unroll {
     next_features: Features,
     rewards: Vec<f64>,
     discounts: Vec<f64>,
+    episode_continues: Vec<f64>,
     states: Option<Vec<usize>>,
 }
 
@@ -149,6 +150,7 @@ impl TdAgent {
             next_features: Features { rows: t_len * b, data: Vec::with_capacity(t_len * b * dim) },
             rewards: Vec::with_capacity(t_len * b),
             discounts: Vec::with_capacity(t_len * b),
+            episode_continues: Vec::with_capacity(t_len * b),
             states: spec.num_states.map(|_| Vec::with_capacity(t_len * b)),
         };
         let mut state_buf = vec![0; b];
@@ -172,6 +174,7 @@ impl TdAgent {
                 u.rewards.push(r);
                 u.discounts.push(if buf.terminated[e] { 0.0 } else { 1.0 });
                 let ended = buf.terminated[e] || buf.truncated[e];
+                u.episode_continues.push(if ended { 0.0 } else { 1.0 });
                 let next = if ended { &buf.final_obs } else { &buf.obs };
                 u.next_features.data.extend(next[e * dim..(e + 1) * dim].iter().map(|&x| x as f64));
                 self.episode_returns[e] += r;
@@ -181,7 +184,9 @@ impl TdAgent {
             }
             self.obs.copy_from_slice(&self.buffers.obs);
             // The state each transition arrives in (after a reset, the next episode's first
-            // state: its γₜ·dₜ is 0 and its λₜ unused, so any index serves).
+            // state: after a termination its γₜ·dₜ and λₜeₜ are 0, so any index serves; after a
+            // truncation γₜ would be the final state's, which is not numbered, but no
+            // environment with numbered states truncates).
             if let Some(states) = &mut u.states {
                 self.env.state_indices(&mut state_buf)?;
                 states.extend_from_slice(&state_buf);
@@ -198,6 +203,7 @@ impl TdAgent {
             batch: Batch::new(self.options.unroll, self.options.num_envs)?,
             rewards: unroll.rewards.clone(),
             discounts: unroll.discounts.clone(),
+            episode_continues: unroll.episode_continues.clone(),
             values: heads.values.clone(),
             next_values: self.model.heads(params, &unroll.next_features)?.values,
             log_rhos: vec![0.0; unroll.rewards.len()],
