@@ -81,6 +81,7 @@ impl Unroll {
             batch: self.batch()?,
             rewards: self.rewards.clone(),
             discounts: self.discounts.clone(),
+            episode_continues: self.episode_continues.clone(),
             values: heads.values.clone(),
             next_values: self.next_values(heads)?,
             log_rhos,

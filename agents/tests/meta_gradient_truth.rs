@@ -45,13 +45,16 @@ fn random_batch(rng: &mut ChaCha8Rng) -> RandomBatch {
     let features: Vec<f64> = (0..n * DIM).map(|_| rng.gen::<f64>() - 0.5).collect();
     let next_features: Vec<f64> = (0..n * DIM).map(|_| rng.gen::<f64>() - 0.5).collect();
     let actions = (0..n).map(|_| rng.gen_range(0..ACTIONS)).collect();
-    // Episode ends inside the batch; every state appears.
+    // Episode ends inside the batch, terminations (d = 0, e = 0) and a time-limit truncation
+    // (d = 1, e = 0); every state appears.
     let discounts = (0..n).map(|i| if i == 7 || i == 11 { 0.0 } else { 1.0 }).collect();
+    let episode_continues = (0..n).map(|i| if i == 4 || i == 7 || i == 11 { 0.0 } else { 1.0 }).collect();
     let states = (0..n).map(|i| (i * 3 + 1) % STATES).collect();
     let traj = Trajectory {
         batch: Batch::new(T, B).unwrap(),
         rewards,
         discounts,
+        episode_continues,
         values: vec![0.0; n],
         next_values: vec![0.0; n],
         log_rhos,

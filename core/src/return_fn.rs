@@ -3,9 +3,19 @@
 //! Time convention (rlax's, DESIGN.md §3): a batch holds T transitions xₜ → xₜ₊₁ of B
 //! environments, t ∈ [0, T). For each transition the plugin receives the reward rₜ, the
 //! environment's continuation dₜ (0 when the episode terminates at xₜ₊₁, 1 otherwise), the
-//! value V(xₜ) of the state it starts from and the value V(xₜ₊₁) of the state it ends in
-//! (for a time-limit truncation, the value of the final observation), and the per-step values
-//! of each declared meta-parameter. The per-step discount a plugin uses is γₜ = γ(η)ₜ · dₜ.
+//! episode mask eₜ (0 when the episode ends at xₜ₊₁, terminated or truncated by a time limit,
+//! 1 otherwise), the value V(xₜ) of the state it starts from and the value V(xₜ₊₁) of the
+//! state it ends in (for a time-limit truncation, the value of the final observation), and
+//! the per-step values of each declared meta-parameter. The per-step discount a plugin uses
+//! is γₜ = γ(η)ₜ · dₜ.
+//!
+//! The two are apart because a truncation ends the episode without ending the task: there
+//! dₜ = 1 (the target still bootstraps on V(xₜ₊₁), the value of the final observation) but
+//! eₜ = 0, since row t + 1 of the batch, after the automatic reset, belongs to the next
+//! episode. Every recursion along t (a λ-return's Gₜ₊₁, an n-step sum, a trace) is multiplied
+//! by eₜ, so that nothing of the next episode flows into this one; where dₜ = 0 the discount
+//! already cuts it and eₜ changes nothing. At the last step, t = T − 1, the recursions
+//! bootstrap on V(x_T) whatever e_{T−1}.
 //!
 //! A plugin returns two targets per step, both treated as constants by the inner loss:
 //! the value target vₜ that V(xₜ) regresses to, and the policy-gradient advantage Aₜ.
@@ -23,6 +33,10 @@ pub struct ReturnInputs<'a> {
     pub rewards: &'a [f64],
     /// dₜ ∈ [0, 1], 0 when the episode terminates at xₜ₊₁, for t ∈ [0, T).
     pub discounts: &'a [f64],
+    /// eₜ ∈ {0, 1}, for t ∈ [0, T): 1 when row t + 1 continues the episode of row t, 0 when
+    /// the episode ended at xₜ₊₁, terminated (dₜ = 0) or truncated (dₜ = 1). Data, like dₜ:
+    /// not differentiated (no tangent, no cotangent).
+    pub episode_continues: &'a [f64],
     /// V(xₜ) for t ∈ [0, T).
     pub values: &'a [f64],
     /// V(xₜ₊₁) for t ∈ [0, T): the bootstrap value after transition t.
@@ -42,6 +56,7 @@ impl ReturnInputs<'_> {
         let named = [
             ("rewards", self.rewards),
             ("discounts", self.discounts),
+            ("episode_continues", self.episode_continues),
             ("values", self.values),
             ("next_values", self.next_values),
             ("log_rhos", self.log_rhos),
@@ -62,17 +77,22 @@ impl ReturnInputs<'_> {
         Ok(())
     }
 
-    /// Checks every shape, that every number is finite, that the discounts lie in [0, 1]
-    /// and that each meta-parameter of kind [`MetaKind::Value`] stays in its domain.
+    /// Checks every shape, that every number is finite, that the discounts lie in [0, 1],
+    /// that the episode mask is 0 or 1 and that each meta-parameter of kind
+    /// [`MetaKind::Value`] stays in its domain.
     pub fn validate(&self, specs: &[MetaParamSpec]) -> Result<()> {
         let b = &self.batch;
         b.check_steps("rewards", self.rewards)?;
         b.check_steps("discounts", self.discounts)?;
+        b.check_steps("episode_continues", self.episode_continues)?;
         b.check_steps("values", self.values)?;
         b.check_steps("next_values", self.next_values)?;
         b.check_steps("log_rhos", self.log_rhos)?;
         if let Some(&d) = self.discounts.iter().find(|d| !(0.0..=1.0).contains(*d)) {
             return Err(Error::OutOfDomain { name: "discounts".into(), value: d, domain: "[0, 1]".into() });
+        }
+        if let Some(&e) = self.episode_continues.iter().find(|&&e| e != 0.0 && e != 1.0) {
+            return Err(Error::OutOfDomain { name: "episode_continues".into(), value: e, domain: "{0, 1}".into() });
         }
         validate_meta(b, specs, self.meta)
     }

@@ -23,9 +23,22 @@ impl Data {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let n = t * b;
         let mut u = |lo: f64, hi: f64| (0..n).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
-        let discounts: Vec<f64> = u(0.0, 1.0).into_iter().map(|x| if x < 0.01 { 0.0 } else { 1.0 }).collect();
-        let mut arrays =
-            vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.5, 0.5), u(-1.0, 1.0), u(-1.0, 1.0)];
+        // 1% episode ends, half terminations (d = 0, e = 0), half truncations (d = 1, e = 0).
+        let ends = u(0.0, 1.0);
+        let discounts: Vec<f64> = ends.iter().map(|&x| if x < 0.005 { 0.0 } else { 1.0 }).collect();
+        let episode_continues: Vec<f64> = ends.iter().map(|&x| if x < 0.01 { 0.0 } else { 1.0 }).collect();
+        // [rewards, discounts, values, next_values, log_rhos, value cotangents, advantage
+        // cotangents, episode_continues, meta…]
+        let mut arrays = vec![
+            u(-1.0, 1.0),
+            discounts,
+            u(-1.0, 1.0),
+            u(-1.0, 1.0),
+            u(-0.5, 0.5),
+            u(-1.0, 1.0),
+            u(-1.0, 1.0),
+            episode_continues,
+        ];
         let metas = [0.99, 0.95, 1.0, 1.0, 1.0];
         arrays.extend(metas[..n_meta].iter().map(|&m| vec![m; n]));
         Data { batch: Batch::new(t, b).unwrap(), arrays }
@@ -33,11 +46,12 @@ impl Data {
 
     fn run(&self, plugin: &dyn ReturnFn, with_vjp: bool) -> f64 {
         let a = &self.arrays;
-        let meta: Vec<&[f64]> = a[7..].iter().map(Vec::as_slice).collect();
+        let meta: Vec<&[f64]> = a[8..].iter().map(Vec::as_slice).collect();
         let x = ReturnInputs {
             batch: self.batch,
             rewards: &a[0],
             discounts: &a[1],
+            episode_continues: &a[7],
             values: &a[2],
             next_values: &a[3],
             log_rhos: &a[4],

@@ -1,12 +1,18 @@
 //! The λ-return (Sutton 1988, "Learning to predict by the methods of temporal differences";
 //! Sutton & Barto 2018 §12.1), with per-step γ and λ, as rlax's `lambda_returns`.
 //!
-//! For t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ (dₜ = 0 when the episode ends at xₜ₊₁):
+//! For t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ (dₜ = 0 when the episode terminates at xₜ₊₁) and the
+//! episode mask eₜ (0 when the episode ends at xₜ₊₁, terminated or truncated):
 //!
-//!   Gₜ = rₜ + γₜ [ (1 − λₜ) V(xₜ₊₁) + λₜ Gₜ₊₁ ],   G_T ≡ V(x_T)  (so G_{T−1} = r + γ V(x_T)),
+//!   Gₜ = rₜ + γₜ [ (1 − λₜeₜ) V(xₜ₊₁) + λₜeₜ Gₜ₊₁ ],   G_T ≡ V(x_T)  (so G_{T−1} = r + γ V(x_T)),
 //!
-//! from rewards rₜ, continuations dₜ, γₜ, λₜ and next values V(xₜ₊₁), all for t ∈ [0, T).
-//! λ = 0 is one-step TD, λ = 1 the Monte-Carlo return bootstrapped at the batch end.
+//! from rewards rₜ, continuations dₜ, masks eₜ, γₜ, λₜ and next values V(xₜ₊₁), all for
+//! t ∈ [0, T). The mask cuts the recursion where an episode ends: there Gₜ = rₜ + γₜV(xₜ₊₁),
+//! which for a time-limit truncation (dₜ = 1, eₜ = 0) bootstraps on the value of the final
+//! observation, and Gₜ₊₁, the next episode's, is not read. So the recursion is the plain
+//! λ-return's with λₜ replaced by the trace κₜ = λₜeₜ.
+//! λ = 0 is one-step TD, λ = 1 the Monte-Carlo return bootstrapped at the batch end (or at the
+//! truncation).
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read.
 
@@ -35,7 +41,7 @@ inventory::submit! {
     PluginEntry {
         name: "lambda_return",
         kind: PluginKind::Return,
-        description: "λ-return Gₜ = rₜ + γₜ[(1−λₜ)V(xₜ₊₁) + λₜGₜ₊₁] (Sutton 1988); γ, λ scalar or per state",
+        description: "λ-return Gₜ = rₜ + γₜ[(1−λₜ)V(xₜ₊₁) + λₜGₜ₊₁], cut where an episode ends (Sutton 1988); γ, λ scalar or per state",
         meta_params: META,
         options: &[] as &[PluginOption],
     }
@@ -84,6 +90,7 @@ impl ReturnFn for LambdaReturn {
 struct Row<'a> {
     r: &'a [f64],
     d: &'a [f64],
+    e: &'a [f64],
     v: &'a [f64],
     v_next: &'a [f64],
     gamma: &'a [f64],
@@ -97,6 +104,7 @@ impl<'a> Row<'a> {
         Row {
             r: at(x.rewards),
             d: at(x.discounts),
+            e: at(x.episode_continues),
             v: at(x.values),
             v_next: at(x.next_values),
             gamma: at(x.meta[0]),
@@ -104,14 +112,15 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d, which
-    /// has none.
+    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d and e,
+    /// which have none.
     #[inline(always)]
     fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
             d: &zeros[..c.width],
+            e: &zeros[..c.width],
             v: at(dx.values),
             v_next: at(dx.next_values),
             gamma: at(dx.meta(0)),
@@ -126,6 +135,7 @@ impl<'a> Row<'a> {
         Row {
             r: &self.r[..w],
             d: &self.d[..w],
+            e: &self.e[..w],
             v: &self.v[..w],
             v_next: &self.v_next[..w],
             gamma: &self.gamma[..w],
@@ -133,11 +143,18 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Whether element k's γ, λ and d lie in [0, 1].
+    /// Whether element k's γ, λ and d lie in [0, 1] and e is 0 or 1.
     #[inline(always)]
     fn valid(&self, k: usize) -> bool {
         let unit = |x| (0.0..=1.0).contains(&x);
-        unit(self.gamma[k]) & unit(self.lambda[k]) & unit(self.d[k])
+        let e = self.e[k];
+        unit(self.gamma[k]) & unit(self.lambda[k]) & unit(self.d[k]) & ((e == 0.0) | (e == 1.0))
+    }
+
+    /// κ = λe of element k: the trace, λ within an episode and 0 where it ends.
+    #[inline(always)]
+    fn kappa(&self, k: usize) -> f64 {
+        self.lambda[k] * self.e[k]
     }
 }
 
@@ -145,8 +162,8 @@ impl<'a> Row<'a> {
 // carried rows are separate `&mut` parameters, so that it vectorises (see `crate::kernel`).
 
 /// The value, from t = T − 1 down to 0: Gₜ, and also Aₜ = Gₜ − V(xₜ) as a `Kernel<2>`.
-/// Its checks fail when γ, λ or d leave [0, 1] or a result is not finite (which any NaN or
-/// infinite input it reads makes it).
+/// Its checks fail when γ, λ or d leave [0, 1], e is not 0 or 1, or a result is not finite
+/// (which any NaN or infinite input it reads makes it).
 struct Value<'a> {
     x: &'a ReturnInputs<'a>,
 }
@@ -168,14 +185,16 @@ impl Value<'_> {
     }
 }
 
-/// Gₜ = rₜ + γₜ[(1 − λₜ)V′ₜ + λₜGₜ₊₁] for one row, with Gₜ₊₁ in `g_next`, replaced by Gₜ.
+/// Gₜ = rₜ + γₜ[(1 − κₜ)V′ₜ + κₜGₜ₊₁], κₜ = λₜeₜ, for one row, with Gₜ₊₁ in `g_next`,
+/// replaced by Gₜ.
 #[inline(always)]
 fn value_row(x: &Row, g_next: &mut [f64], out: &mut [MaybeUninit<f64>]) -> bool {
     let (w, x) = (out.len(), x.cut(out.len()));
-    let (r, d, v_next, gamma, lambda, g_next) = (x.r, x.d, x.v_next, x.gamma, x.lambda, &mut g_next[..w]);
+    let (r, d, v_next, gamma, g_next) = (x.r, x.d, x.v_next, x.gamma, &mut g_next[..w]);
     let mut ok = true;
     for k in 0..w {
-        let gt = r[k] + gamma[k] * d[k] * ((1.0 - lambda[k]) * v_next[k] + lambda[k] * g_next[k]);
+        let kappa = x.kappa(k);
+        let gt = r[k] + gamma[k] * d[k] * ((1.0 - kappa) * v_next[k] + kappa * g_next[k]);
         out[k].write(gt);
         g_next[k] = gt;
         ok &= x.valid(k) & gt.is_finite();
@@ -213,8 +232,10 @@ impl Kernel<2> for Value<'_> {
 
 /// The JVP: the value's recursion with tangents carried beside it, from t = T − 1 down to 0,
 ///
-///   dGₜ = drₜ + dγₜ·dₜ·[(1−λₜ)V′ₜ + λₜGₜ₊₁] + γₜ[(1−λₜ)dV′ₜ + λₜ dGₜ₊₁ + dλₜ(Gₜ₊₁ − V′ₜ)],
-///   dG_T = dV′_{T−1},   dAₜ = dGₜ − dV(xₜ),   with V′ₜ = V(xₜ₊₁).
+///   dGₜ = drₜ + dγₜ·dₜ·[(1−κₜ)V′ₜ + κₜGₜ₊₁] + γₜ[(1−κₜ)dV′ₜ + κₜ dGₜ₊₁ + dλₜeₜ(Gₜ₊₁ − V′ₜ)],
+///   dG_T = dV′_{T−1},   dAₜ = dGₜ − dV(xₜ),   with V′ₜ = V(xₜ₊₁), κₜ = λₜeₜ
+///
+/// (so at an episode's end, eₜ = 0, nothing of dGₜ₊₁ and no dλₜ).
 ///
 /// Its checks are the value's (with V(xₜ), which dAₜ does not read), and that the tangents are
 /// finite.
@@ -253,9 +274,9 @@ fn jvp_row(
     let (g_next, dg_next, out_a) = (&mut g_next[..w], &mut dg_next[..w], &mut out_a[..w]);
     let mut ok = true;
     for k in 0..w {
-        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
-        let mix = (1.0 - lambda) * v_next + lambda * g_next[k];
-        let d_mix = (1.0 - lambda) * dx.v_next[k] + lambda * dg_next[k] + dx.lambda[k] * (g_next[k] - v_next);
+        let (kappa, d_kappa, v_next) = (x.kappa(k), dx.lambda[k] * x.e[k], x.v_next[k]);
+        let mix = (1.0 - kappa) * v_next + kappa * g_next[k];
+        let d_mix = (1.0 - kappa) * dx.v_next[k] + kappa * dg_next[k] + d_kappa * (g_next[k] - v_next);
         let gt = x.r[k] + x.gamma[k] * x.d[k] * mix;
         let dgt = dx.r[k] + dx.gamma[k] * x.d[k] * mix + x.gamma[k] * x.d[k] * d_mix;
         let dat = dgt - dx.v[k];
@@ -270,11 +291,11 @@ fn jvp_row(
 /// The VJP's adjoint pass, forwards in time from t = 0 up, given Gₜ for every t: the
 /// cotangent of Gₜ is what its targets receive plus what Gₜ₋₁ passes on,
 ///
-///   ḡₜ = v̄ₜ + Āₜ + γₜ₋₁λₜ₋₁ḡₜ₋₁   (ḡ₋₁ = 0),
+///   ḡₜ = v̄ₜ + Āₜ + γₜ₋₁κₜ₋₁ḡₜ₋₁   (ḡ₋₁ = 0, κₜ = λₜeₜ),
 ///
-/// and then r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−λₜ) (ḡₜγₜ at t = T−1, where Gₜ₊₁ ≡ V′ₜ),
-/// γ̄ₜ = ḡₜdₜ[(1−λₜ)V′ₜ + λₜGₜ₊₁], λ̄ₜ = ḡₜγₜ(Gₜ₊₁ − V′ₜ), V̄ₜ = −Āₜ, and no cotangent for the
-/// log importance ratios. Its check fails when a cotangent is not finite (a NaN or infinite
+/// and then r̄ₜ = ḡₜ, V̄′ₜ = ḡₜγₜ(1−κₜ) (ḡₜγₜ at t = T−1, where Gₜ₊₁ ≡ V′ₜ),
+/// γ̄ₜ = ḡₜdₜ[(1−κₜ)V′ₜ + κₜGₜ₊₁], λ̄ₜ = ḡₜγₜeₜ(Gₜ₊₁ − V′ₜ) (0 where an episode ends),
+/// V̄ₜ = −Āₜ, and no cotangent for the log importance ratios (nor for d and e, data). Its check fails when a cotangent is not finite (a NaN or infinite
 /// target cotangent, or an overflow), or a value V(xₜ), which the first pass does not read.
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
@@ -311,7 +332,7 @@ impl Kernel<5> for Vjp<'_> {
     }
 }
 
-/// The cotangents of one row, with γₜ₋₁λₜ₋₁ḡₜ₋₁ in `carry`, replaced by γₜλₜḡₜ.
+/// The cotangents of one row, with γₜ₋₁κₜ₋₁ḡₜ₋₁ in `carry`, replaced by γₜκₜḡₜ.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // each output its own `&mut`, see above
 fn vjp_row(
@@ -330,19 +351,19 @@ fn vjp_row(
         (&mut carry[..w], &mut v_out[..w], &mut vn_out[..w], &mut gamma_out[..w], &mut lambda_out[..w]);
     let mut ok = true;
     for k in 0..w {
-        let (lambda, v_next, g_next) = (x.lambda[k], x.v_next[k], g_next[k]);
+        let (kappa, v_next, g_next) = (x.kappa(k), x.v_next[k], g_next[k]);
         let g_bar = u_v[k] + u_a[k] + carry[k];
         let discount = x.gamma[k] * x.d[k];
         // At the last step G_T ≡ V′ takes the cotangent that Gₜ₊₁ would.
-        let v_next_bar = g_bar * discount * if adj.last { 1.0 } else { 1.0 - lambda };
-        let gamma_bar = g_bar * x.d[k] * ((1.0 - lambda) * v_next + lambda * g_next);
-        let lambda_bar = g_bar * discount * (g_next - v_next);
+        let v_next_bar = g_bar * discount * if adj.last { 1.0 } else { 1.0 - kappa };
+        let gamma_bar = g_bar * x.d[k] * ((1.0 - kappa) * v_next + kappa * g_next);
+        let lambda_bar = g_bar * discount * x.e[k] * (g_next - v_next);
         r_out[k].write(g_bar);
         v_out[k].write(-u_a[k]);
         vn_out[k].write(v_next_bar);
         gamma_out[k].write(gamma_bar);
         lambda_out[k].write(lambda_bar);
-        carry[k] = discount * lambda * g_bar;
+        carry[k] = discount * kappa * g_bar;
         ok &= all_finite([g_bar, v_next_bar, gamma_bar, lambda_bar, x.v[k]]);
     }
     ok
@@ -368,6 +389,7 @@ mod tests {
             batch: Batch::new(t, b).unwrap(),
             rewards: r,
             discounts: d,
+            episode_continues: d, // episodes here end by termination alone
             values: v,
             next_values: v_next,
             log_rhos: &z,

@@ -1,13 +1,21 @@
 //! The n-step bootstrapped return (Sutton & Barto 2018, "Reinforcement Learning: An
 //! Introduction", §7.1), with the discounted Monte-Carlo return as its limit n ≥ T.
 //!
-//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, γₜ and next values V(xₜ₊₁), all for
-//! t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ and m = min(n, T − t):
+//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, episode masks eₜ (0 where the episode
+//! ends at xₜ₊₁, terminated or truncated), γₜ and next values V(xₜ₊₁), all for t ∈ [0, T),
+//! with γₜ = γ(η)ₜ·dₜ, m = min(n, T − t) and m′ = min(m, 1 + k₀), k₀ the first k ≥ 0 with
+//! eₜ₊ₖ = 0 (m′ = m if none):
 //!
-//!   Gₜ = Σ_{k<m} (Π_{i<k} γₜ₊ᵢ) rₜ₊ₖ + (Π_{i<m} γₜ₊ᵢ) V(xₜ₊ₘ),   V(xₜ₊ₘ) = next_values[t + m − 1],
+//!   Gₜ = Σ_{k<m′} (Π_{i<k} γₜ₊ᵢ) rₜ₊ₖ + (Π_{i<m′} γₜ₊ᵢ) V(xₜ₊ₘ′),   V(xₜ₊ₘ′) = next_values[t + m′ − 1]:
 //!
-//! computed by its tail recursion Sₖ = rₜ₊ₖ + γₜ₊ₖ Sₖ₊₁ (k = m − 1 down to 0), Sₘ = V(xₜ₊ₘ),
-//! Gₜ = S₀: truncated at the end of the batch, where it bootstraps on the last next value.
+//! the sum stops at the end of the batch or of the episode, whichever comes first, and
+//! bootstraps there (after a time-limit truncation, on the value of the final observation).
+//! It is computed by its tail recursion along the m steps, which the mask cuts:
+//!
+//!   Sₖ = rⱼ + γⱼ [ eⱼ Sₖ₊₁ + (1 − eⱼ) V(xⱼ₊₁) ],   j = t + k,   k = m − 1 down to 0,
+//!   Sₘ = V(xₜ₊ₘ),   Gₜ = S₀,
+//!
+//! the truncation at the end of the batch bootstrapping on the last next value.
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read. Each Gₜ costs m steps: O(T·min(n, T)·B).
 
@@ -36,7 +44,7 @@ inventory::submit! {
     PluginEntry {
         name: "n_step",
         kind: PluginKind::Return,
-        description: "n-step return Σ_{k<n} γᵏ rₜ₊ₖ + γⁿ V(xₜ₊ₙ), Monte-Carlo for n ≥ T (Sutton & Barto 2018 §7.1)",
+        description: "n-step return Σ_{k<n} γᵏ rₜ₊ₖ + γⁿ V(xₜ₊ₙ), stopping where an episode ends, Monte-Carlo for n ≥ T (Sutton & Barto 2018 §7.1)",
         meta_params: META,
         options: &[PluginOption { name: "n", doc: "steps before bootstrapping (≥ 1; ≥ T for Monte Carlo)", default: "" }],
     }
@@ -79,9 +87,11 @@ impl ReturnFn for NStep {
         Ok(Targets { values, advantages })
     }
 
-    /// The pull-back of each Gₜ along its m steps, forwards: with Pₖ = ḡₜ Π_{i<k} γₜ₊ᵢ and
-    /// ḡₜ = v̄ₜ + Āₜ, r̄ₜ₊ₖ += Pₖ, γ̄ₜ₊ₖ += Pₖ dₜ₊ₖ Sₖ₊₁ (the tails Sₖ of the value recursion),
-    /// V̄(xₜ₊ₘ) += Pₘ, and V̄ₜ = −Āₜ; no cotangent for the log importance ratios.
+    /// The pull-back of each Gₜ along its m steps, forwards: with ḡₜ = v̄ₜ + Āₜ,
+    /// Pₖ = ḡₜ Π_{i<k} γₜ₊ᵢeₜ₊ᵢ, j = t + k and Bₖ = eⱼSₖ₊₁ + (1 − eⱼ)V(xⱼ₊₁) (the tails Sₖ of
+    /// the value recursion), r̄ⱼ += Pₖ, γ̄ⱼ += Pₖ dⱼ Bₖ, V̄(xⱼ₊₁) += Pₖ γⱼ(1 − eⱼ),
+    /// V̄(xₜ₊ₘ) += Pₘ, and V̄ₜ = −Āₜ; no cotangent for the log importance ratios (nor for d
+    /// and e, data).
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate(META)?;
         dy.validate(&x.batch)?;
@@ -102,11 +112,11 @@ impl ReturnFn for NStep {
             }
             for k in 0..m {
                 let j = t + k;
-                let (d, gamma) = (row(x.discounts, c, j), row(x.meta[0], c, j));
                 let s_next = &tails[(k + 1) * b..(k + 2) * b];
                 let r_bar = &mut out.rewards[j * b..(j + 1) * b];
                 let gamma_bar = &mut out.meta[0][j * b..(j + 1) * b];
-                pull_back_row(&mut p, r_bar, gamma_bar, d, gamma, s_next);
+                let v_next_bar = &mut out.next_values[j * b..(j + 1) * b];
+                pull_back_row(&mut p, r_bar, gamma_bar, v_next_bar, x, c, j, s_next);
             }
             for (v_bar, p) in out.next_values[(t + m - 1) * b..(t + m) * b].iter_mut().zip(&p) {
                 *v_bar += p;
@@ -127,26 +137,76 @@ impl ReturnFn for NStep {
     }
 }
 
-/// Sₖ = rⱼ + γⱼdⱼ Sₖ₊₁ for the row j = t + k, into `s`.
-#[inline(always)]
-fn tail_row(x: &ReturnInputs, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) {
-    let b = c.width;
-    let (r, d, gamma, s_next) = (row(x.rewards, c, j), row(x.discounts, c, j), row(x.meta[0], c, j), &s_next[..b]);
-    for (e, s) in s[..b].iter_mut().enumerate() {
-        *s = r[e] + gamma[e] * d[e] * s_next[e];
+/// Row j of the inputs of one step of the tail recursion, cut to the columns.
+struct Step<'a> {
+    r: &'a [f64],
+    d: &'a [f64],
+    e: &'a [f64],
+    gamma: &'a [f64],
+    v_next: &'a [f64],
+}
+
+impl<'a> Step<'a> {
+    #[inline(always)]
+    fn new(x: &ReturnInputs<'a>, c: Cols, j: usize) -> Self {
+        let at = |a: &'a [f64]| row(a, c, j);
+        Step {
+            r: at(x.rewards),
+            d: at(x.discounts),
+            e: at(x.episode_continues),
+            gamma: at(x.meta[0]),
+            v_next: at(x.next_values),
+        }
+    }
+
+    /// The same step with every slice cut to `w` elements, so that the compiler knows their
+    /// length in the loops over k < w and drops its bounds checks.
+    #[inline(always)]
+    fn cut(&self, w: usize) -> Self {
+        Step { r: &self.r[..w], d: &self.d[..w], e: &self.e[..w], gamma: &self.gamma[..w], v_next: &self.v_next[..w] }
+    }
+
+    /// Bₖ = eⱼSₖ₊₁ + (1 − eⱼ)V(xⱼ₊₁) of environment k, from Sₖ₊₁: what the step bootstraps on,
+    /// the rest of the sum within an episode, the value of the state it ends in where it ends.
+    #[inline(always)]
+    fn bootstrap(&self, k: usize, s_next: f64) -> f64 {
+        self.e[k] * s_next + (1.0 - self.e[k]) * self.v_next[k]
     }
 }
 
-/// One step of the pull-back: r̄ += P, γ̄ += P·d·Sₖ₊₁, then P ← P·γd.
+/// Sₖ = rⱼ + γⱼdⱼBₖ for the row j = t + k, into `s`.
 #[inline(always)]
-fn pull_back_row(p: &mut [f64], r_bar: &mut [f64], gamma_bar: &mut [f64], d: &[f64], gamma: &[f64], s_next: &[f64]) {
-    let b = p.len();
-    let (r_bar, gamma_bar, d, gamma, s_next) =
-        (&mut r_bar[..b], &mut gamma_bar[..b], &d[..b], &gamma[..b], &s_next[..b]);
-    for e in 0..b {
-        r_bar[e] += p[e];
-        gamma_bar[e] += p[e] * d[e] * s_next[e];
-        p[e] *= gamma[e] * d[e];
+fn tail_row(x: &ReturnInputs, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) {
+    let (b, x) = (c.width, Step::new(x, c, j).cut(c.width));
+    let s_next = &s_next[..b];
+    for (k, s) in s[..b].iter_mut().enumerate() {
+        *s = x.r[k] + x.gamma[k] * x.d[k] * x.bootstrap(k, s_next[k]);
+    }
+}
+
+/// One step of the pull-back along row j: r̄ += P, γ̄ += P·d·Bₖ, V̄′ += P·γd(1 − e), then
+/// P ← P·γde.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // each output its own `&mut`, so that the loop vectorises
+fn pull_back_row(
+    p: &mut [f64],
+    r_bar: &mut [f64],
+    gamma_bar: &mut [f64],
+    v_next_bar: &mut [f64],
+    x: &ReturnInputs,
+    c: Cols,
+    j: usize,
+    s_next: &[f64],
+) {
+    let (b, x) = (p.len(), Step::new(x, c, j).cut(p.len()));
+    let (r_bar, gamma_bar, v_next_bar, s_next) =
+        (&mut r_bar[..b], &mut gamma_bar[..b], &mut v_next_bar[..b], &s_next[..b]);
+    for k in 0..b {
+        let discount = x.gamma[k] * x.d[k];
+        r_bar[k] += p[k];
+        gamma_bar[k] += p[k] * x.d[k] * x.bootstrap(k, s_next[k]);
+        v_next_bar[k] += p[k] * discount * (1.0 - x.e[k]);
+        p[k] *= discount * x.e[k];
     }
 }
 
@@ -191,10 +251,10 @@ fn write_targets_row(g: &[f64], v: &[f64], out_g: &mut [MaybeUninit<f64>], out_a
     ok
 }
 
-/// The JVP: the tail recursion with its tangent beside it,
+/// The JVP: the tail recursion with its tangent beside it, j = t + k,
 ///
-///   dSₖ = drₜ₊ₖ + dγₜ₊ₖ·dₜ₊ₖ·Sₖ₊₁ + γₜ₊ₖdₜ₊ₖ dSₖ₊₁,   dSₘ = dV(xₜ₊ₘ),   dGₜ = dS₀,
-///   dAₜ = dGₜ − dV(xₜ).
+///   dSₖ = drⱼ + dγⱼ·dⱼ·Bₖ + γⱼdⱼ [ eⱼ dSₖ₊₁ + (1 − eⱼ) dV(xⱼ₊₁) ],   Bₖ = eⱼSₖ₊₁ + (1 − eⱼ)V(xⱼ₊₁),
+///   dSₘ = dV(xₜ₊ₘ),   dGₜ = dS₀,   dAₜ = dGₜ − dV(xₜ).
 ///
 /// Its check fails when a target or a tangent overflows.
 struct Jvp<'a> {
@@ -215,9 +275,13 @@ impl Kernel<2> for Jvp<'_> {
             s.copy_from_slice(row(x.next_values, c, t + m - 1));
             ds.copy_from_slice(row_or(dx.next_values, c, t + m - 1, &zeros));
             for j in (t..t + m).rev() {
-                let (r, d, gamma) = (row(x.rewards, c, j), row(x.discounts, c, j), row(x.meta[0], c, j));
-                let (dr, d_gamma) = (row_or(dx.rewards, c, j, &zeros), row_or(dx.meta(0), c, j, &zeros));
-                tangent_row(&mut s, &mut ds, r, d, gamma, dr, d_gamma);
+                let d_step = Step {
+                    r: row_or(dx.rewards, c, j, &zeros),
+                    gamma: row_or(dx.meta(0), c, j, &zeros),
+                    v_next: row_or(dx.next_values, c, j, &zeros),
+                    ..Step::new(x, c, j)
+                };
+                tangent_row(&mut s, &mut ds, &Step::new(x, c, j), &d_step);
             }
             ok &= s.iter().all(|g| g.is_finite());
             ok &= write_targets_row(&ds, row_or(dx.values, c, t, &zeros), row_mut(dg, t), row_mut(da, t));
@@ -226,14 +290,17 @@ impl Kernel<2> for Jvp<'_> {
     }
 }
 
-/// One step of the tail recursion and of its tangent: (S, dS) ← (r + γd·S, dr + dγ·d·S + γd·dS).
+/// One step of the tail recursion and of its tangent: (S, dS) ← (r + γd·B, dr + dγ·d·B + γd·dB),
+/// B = eS + (1 − e)V′ and dB = e·dS + (1 − e)dV′, from the step `x` and its tangents `dx`
+/// (whose d and e are those of `x`: data).
 #[inline(always)]
-fn tangent_row(s: &mut [f64], ds: &mut [f64], r: &[f64], d: &[f64], gamma: &[f64], dr: &[f64], d_gamma: &[f64]) {
-    let b = s.len();
-    let (ds, r, d, gamma, dr, d_gamma) = (&mut ds[..b], &r[..b], &d[..b], &gamma[..b], &dr[..b], &d_gamma[..b]);
-    for e in 0..b {
-        ds[e] = dr[e] + d_gamma[e] * d[e] * s[e] + gamma[e] * d[e] * ds[e];
-        s[e] = r[e] + gamma[e] * d[e] * s[e];
+fn tangent_row(s: &mut [f64], ds: &mut [f64], x: &Step, dx: &Step) {
+    let (b, x, dx) = (s.len(), x.cut(s.len()), dx.cut(s.len()));
+    let ds = &mut ds[..b];
+    for k in 0..b {
+        let (boot, d_boot) = (x.bootstrap(k, s[k]), dx.bootstrap(k, ds[k]));
+        ds[k] = dx.r[k] + dx.gamma[k] * x.d[k] * boot + x.gamma[k] * x.d[k] * d_boot;
+        s[k] = x.r[k] + x.gamma[k] * x.d[k] * boot;
     }
 }
 
@@ -249,6 +316,7 @@ mod tests {
             batch: Batch::new(t, 1).unwrap(),
             rewards: r,
             discounts: d,
+            episode_continues: d, // episodes here end by termination alone
             values: &z,
             next_values: v_next,
             log_rhos: &z,

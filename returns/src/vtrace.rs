@@ -1,20 +1,24 @@
 //! V-trace (Espeholt et al. 2018, "IMPALA: Scalable Distributed Deep-RL with Importance
 //! Weighted Actor-Learner Architectures", §4.1), as rlax's `vtrace_td_error_and_advantage`.
 //!
-//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, values V(xₜ), next values V(xₜ₊₁), log
-//! importance ratios log ρₜ = log π(aₜ|xₜ) − log μ(aₜ|xₜ) and the meta-parameters, all for
-//! t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ:
+//! For t ∈ [0, T), from rewards rₜ, continuations dₜ, episode masks eₜ, values V(xₜ), next
+//! values V(xₜ₊₁), log importance ratios log ρₜ = log π(aₜ|xₜ) − log μ(aₜ|xₜ) and the
+//! meta-parameters, all for t ∈ [0, T), with γₜ = γ(η)ₜ·dₜ and κₜ = λₜeₜ:
 //!
-//!   ρ̂ₜ = min(ρ̄ₜ, ρₜ),   cₜ = λₜ·min(c̄ₜ, ρₜ),   π̂ₜ = min(ρ̄_pg,ₜ, ρₜ),
-//!   δₜ = ρ̂ₜ eₜ,   eₜ = rₜ + γₜ V(xₜ₊₁) − V(xₜ),
+//!   ρ̂ₜ = min(ρ̄ₜ, ρₜ),   cₜ = κₜ·min(c̄ₜ, ρₜ),   π̂ₜ = min(ρ̄_pg,ₜ, ρₜ),
+//!   δₜ = ρ̂ₜ εₜ,   εₜ = rₜ + γₜ V(xₜ₊₁) − V(xₜ),
 //!   vₜ − V(xₜ) = δₜ + γₜ cₜ (vₜ₊₁ − V(xₜ₊₁)),   v_T − V(x_T) ≡ 0,
-//!   Aₜ = π̂ₜ fₜ,   fₜ = rₜ + γₜ qₜ − V(xₜ),   qₜ = λₜ vₜ₊₁ + (1 − λₜ) V(xₜ₊₁),   q_{T−1} = V(x_T),
+//!   Aₜ = π̂ₜ fₜ,   fₜ = rₜ + γₜ qₜ − V(xₜ),   qₜ = κₜ vₜ₊₁ + (1 − κₜ) V(xₜ₊₁),   q_{T−1} = V(x_T),
 //!
-//! where the vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁ of the recursion and of qₜ are those of row t + 1 (its
-//! target and its `values`, rlax's convention). With λ = 1 these are the IMPALA paper's
-//! targets. Value target vₜ, policy-gradient advantage Aₜ. The derivatives of the truncations
-//! min(bar, ρ) are the almost-everywhere ones: with respect to the bar where it is taken
-//! (bar < ρ), else to log ρ (times ρ).
+//! where, within an episode (eₜ = 1, so κₜ = λₜ), the vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁ of the
+//! recursion and of qₜ are those of row t + 1 (its target and its `values`, rlax's convention),
+//! and the other V(xₜ₊₁) are `next_values[t]`. Where the episode ends at xₜ₊₁ (eₜ = 0,
+//! terminated or truncated) the mask cuts the trace: vₜ − V(xₜ) = δₜ and qₜ = V(xₜ₊₁), the
+//! value of the final observation after a time-limit truncation, and nothing of row t + 1,
+//! the next episode's, is read. With λ = 1 these are the IMPALA paper's targets. Value target
+//! vₜ, policy-gradient advantage Aₜ. The derivatives of the truncations min(bar, ρ) are the
+//! almost-everywhere ones: with respect to the bar where it is taken (bar < ρ), else to log ρ
+//! (times ρ).
 
 use crate::exp::exp;
 use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
@@ -104,6 +108,7 @@ fn truncated(bar: f64, ratio: f64) -> f64 {
 struct Row<'a> {
     r: &'a [f64],
     d: &'a [f64],
+    e: &'a [f64],
     v: &'a [f64],
     v_next: &'a [f64],
     log_rho: &'a [f64],
@@ -121,6 +126,7 @@ impl<'a> Row<'a> {
         Row {
             r: at(x.rewards),
             d: at(x.discounts),
+            e: at(x.episode_continues),
             v: at(x.values),
             v_next: at(x.next_values),
             log_rho: at(x.log_rhos),
@@ -132,14 +138,15 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d, which
-    /// has none.
+    /// The tangents' row, `zeros` (as long as the columns) for those absent and for d and e,
+    /// which have none.
     #[inline(always)]
     fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
             d: &zeros[..c.width],
+            e: &zeros[..c.width],
             v: at(dx.values),
             v_next: at(dx.next_values),
             log_rho: at(dx.log_rhos),
@@ -158,6 +165,7 @@ impl<'a> Row<'a> {
         Row {
             r: &self.r[..w],
             d: &self.d[..w],
+            e: &self.e[..w],
             v: &self.v[..w],
             v_next: &self.v_next[..w],
             log_rho: &self.log_rho[..w],
@@ -169,8 +177,9 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Whether the inputs of element k are valid: γ, λ, d ∈ [0, 1], the bars in (0, ∞), log ρ
-    /// finite. (A NaN or infinity anywhere else makes a target non-finite, checked apart.)
+    /// Whether the inputs of element k are valid: γ, λ, d ∈ [0, 1], e ∈ {0, 1}, the bars in
+    /// (0, ∞), log ρ finite. (A NaN or infinity anywhere else makes a target non-finite,
+    /// checked apart.)
     #[inline(always)]
     fn valid(&self, k: usize) -> bool {
         let unit = |x: f64| (0.0..=1.0).contains(&x);
@@ -178,10 +187,17 @@ impl<'a> Row<'a> {
         unit(self.gamma[k])
             & unit(self.lambda[k])
             & unit(self.d[k])
+            & ((self.e[k] == 0.0) | (self.e[k] == 1.0))
             & positive(self.rho_bar[k])
             & positive(self.c_bar[k])
             & positive(self.pg_bar[k])
             & self.log_rho[k].is_finite()
+    }
+
+    /// κ = λe of element k: λ within an episode, 0 where it ends.
+    #[inline(always)]
+    fn kappa(&self, k: usize) -> f64 {
+        self.lambda[k] * self.e[k]
     }
 }
 
@@ -230,13 +246,13 @@ fn value_row(
     let (acc_next, vs_next, out_adv) = (&mut acc_next[..w], &mut vs_next[..w], &mut out_adv[..w]);
     let mut ok = true;
     for k in 0..w {
-        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let (kappa, v_next) = (x.kappa(k), x.v_next[k]);
         let rho = exp(x.log_rho[k]);
         let discount = x.gamma[k] * x.d[k];
         let delta = truncated(x.rho_bar[k], rho) * (x.r[k] + discount * v_next - x.v[k]);
-        let acc = if last { delta } else { delta + discount * lambda * truncated(x.c_bar[k], rho) * acc_next[k] };
+        let acc = if last { delta } else { delta + discount * kappa * truncated(x.c_bar[k], rho) * acc_next[k] };
         let vs = acc + x.v[k];
-        let q = if last { v_next } else { lambda * vs_next[k] + (1.0 - lambda) * v_next };
+        let q = if last { v_next } else { kappa * vs_next[k] + (1.0 - kappa) * v_next };
         let a = truncated(x.pg_bar[k], rho) * (x.r[k] + discount * q - x.v[k]);
         out_vs[k].write(vs);
         out_adv[k].write(a);
@@ -267,9 +283,10 @@ impl Kernel<2> for Value<'_> {
 /// The JVP: the value's recursion with tangents carried beside it, from t = T − 1 down to 0;
 /// with d min(bar, ρ) = d bar where the bar is taken, else ρ·d log ρ:
 ///
-///   d(vₜ − Vₜ) = dρ̂ₜ eₜ + ρ̂ₜ deₜ + d(γₜcₜ)(vₜ₊₁ − Vₜ₊₁) + γₜcₜ d(vₜ₊₁ − Vₜ₊₁),
-///   dqₜ = dλₜ(vₜ₊₁ − V′ₜ) + λₜ dvₜ₊₁ + (1 − λₜ) dV′ₜ   (dV′ₜ at t = T − 1),
-///   dAₜ = dπ̂ₜ fₜ + π̂ₜ dfₜ,   with V′ₜ = V(xₜ₊₁).
+///   d(vₜ − Vₜ) = dρ̂ₜ εₜ + ρ̂ₜ dεₜ + d(γₜcₜ)(vₜ₊₁ − Vₜ₊₁) + γₜcₜ d(vₜ₊₁ − Vₜ₊₁),
+///   dcₜ = dλₜeₜ min(c̄ₜ, ρₜ) + κₜ d min(c̄ₜ, ρₜ),
+///   dqₜ = dλₜeₜ(vₜ₊₁ − V′ₜ) + κₜ dvₜ₊₁ + (1 − κₜ) dV′ₜ   (dV′ₜ at t = T − 1),
+///   dAₜ = dπ̂ₜ fₜ + π̂ₜ dfₜ,   with V′ₜ = V(xₜ₊₁), κₜ = λₜeₜ.
 ///
 /// Its checks are the value's, and that the tangents are finite.
 struct Jvp<'a> {
@@ -317,28 +334,28 @@ fn jvp_row(
     let (vs_next, d_vs_next, out_adv) = (&mut vs_next[..w], &mut d_vs_next[..w], &mut out_adv[..w]);
     let mut ok = true;
     for k in 0..w {
-        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let (kappa, d_kappa, v_next) = (x.kappa(k), dx.lambda[k] * x.e[k], x.v_next[k]);
         let rho = exp(x.log_rho[k]);
         let d_rho = rho * dx.log_rho[k];
         let d_truncated = |bar: f64, d_bar: f64| if bar < rho { d_bar } else { d_rho };
         let (discount, d_discount) = (x.gamma[k] * x.d[k], dx.gamma[k] * x.d[k]);
-        let e = x.r[k] + discount * v_next - x.v[k];
-        let de = dx.r[k] + d_discount * v_next + discount * dx.v_next[k] - dx.v[k];
+        let td = x.r[k] + discount * v_next - x.v[k];
+        let d_td = dx.r[k] + d_discount * v_next + discount * dx.v_next[k] - dx.v[k];
         let (rho_hat, c_hat) = (truncated(x.rho_bar[k], rho), truncated(x.c_bar[k], rho));
-        let c = lambda * c_hat;
-        let dc = dx.lambda[k] * c_hat + lambda * d_truncated(x.c_bar[k], dx.c_bar[k]);
+        let c = kappa * c_hat;
+        let dc = d_kappa * c_hat + kappa * d_truncated(x.c_bar[k], dx.c_bar[k]);
         let (acc_in, d_acc_in) = if last { (0.0, 0.0) } else { (acc_next[k], d_acc_next[k]) };
-        let acc = rho_hat * e + discount * c * acc_in;
-        let d_acc = d_truncated(x.rho_bar[k], dx.rho_bar[k]) * e
-            + rho_hat * de
+        let acc = rho_hat * td + discount * c * acc_in;
+        let d_acc = d_truncated(x.rho_bar[k], dx.rho_bar[k]) * td
+            + rho_hat * d_td
             + (d_discount * c + discount * dc) * acc_in
             + discount * c * d_acc_in;
         let (vs, d_vs) = (acc + x.v[k], d_acc + dx.v[k]);
         let (q, dq) = if last {
             (v_next, dx.v_next[k])
         } else {
-            let q = lambda * vs_next[k] + (1.0 - lambda) * v_next;
-            (q, dx.lambda[k] * (vs_next[k] - v_next) + lambda * d_vs_next[k] + (1.0 - lambda) * dx.v_next[k])
+            let q = kappa * vs_next[k] + (1.0 - kappa) * v_next;
+            (q, d_kappa * (vs_next[k] - v_next) + kappa * d_vs_next[k] + (1.0 - kappa) * dx.v_next[k])
         };
         let f = x.r[k] + discount * q - x.v[k];
         let df = dx.r[k] + d_discount * q + discount * dq - dx.v[k];
@@ -356,13 +373,14 @@ fn jvp_row(
 /// The VJP's adjoint pass, forwards in time from t = 0 up, given vₜ for every t, carrying
 /// what step t − 1 passes to step t. With Āₜ and v̄ₜ the cotangents of the targets:
 ///
-///   f̄ₜ = Āₜπ̂ₜ  (to rₜ; to γₜ via qₜ; to −Vₜ),   q̄ₜ = f̄ₜγₜ  (to λₜ; to vₜ₊₁ by λₜ; to V′ₜ by 1 − λₜ),
-///   ūₜ = v̄ₜ + λₜ₋₁q̄ₜ₋₁  (the cotangent of vₜ; to Vₜ),
+///   f̄ₜ = Āₜπ̂ₜ  (to rₜ; to γₜ via qₜ; to −Vₜ),   q̄ₜ = f̄ₜγₜ  (to κₜ; to vₜ₊₁ by κₜ; to V′ₜ by 1 − κₜ),
+///   ūₜ = v̄ₜ + κₜ₋₁q̄ₜ₋₁  (the cotangent of vₜ; to Vₜ),
 ///   āₜ = ūₜ + γₜ₋₁cₜ₋₁āₜ₋₁  (the cotangent of vₜ − Vₜ),
-///   ēₜ = āₜρ̂ₜ  (to rₜ; to γₜ via V′ₜ; to V′ₜ; to −Vₜ),   āₜγₜ(vₜ₊₁ − Vₜ₊₁) to cₜ,
+///   ε̄ₜ = āₜρ̂ₜ  (to rₜ; to γₜ via V′ₜ; to V′ₜ; to −Vₜ),   āₜγₜ(vₜ₊₁ − Vₜ₊₁) to cₜ,
 ///
-/// and the cotangent of each truncation min(bar, ρ) (Āₜfₜ, āₜeₜ and λₜ times that of cₜ) to
-/// the bar where it is taken, else, times ρ, to log ρ. Its check fails when a cotangent is not
+/// the cotangent of κₜ = λₜeₜ (from qₜ and from cₜ = κₜ min(c̄ₜ, ρₜ)) to λₜ times eₜ, so none
+/// where an episode ends, and the cotangent of each truncation min(bar, ρ) (Āₜfₜ, āₜεₜ and
+/// κₜ times that of cₜ) to the bar where it is taken, else, times ρ, to log ρ. Its check fails when a cotangent is not
 /// finite (a NaN or infinite target cotangent, or an overflow).
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
@@ -377,7 +395,7 @@ struct AdjointRow<'a> {
     u_v: &'a [f64],
     u_a: &'a [f64],
     /// vₜ₊₁ and V(xₜ₊₁) of row t + 1; at the last step V′ₜ stands for both, so that
-    /// vₜ₊₁ − Vₜ₊₁ = 0 and qₜ = V′ₜ has no λ in it.
+    /// vₜ₊₁ − Vₜ₊₁ = 0 and qₜ = V′ₜ has no κ in it.
     vs_next: &'a [f64],
     v_after: &'a [f64],
     last: bool,
@@ -389,7 +407,7 @@ impl Kernel<9> for Vjp<'_> {
     #[inline(always)]
     fn run(&self, c: Cols, outputs: &mut [Output; 9]) -> bool {
         let (t_len, b) = (self.x.batch.t, c.width);
-        // āₜ₋₁γₜ₋₁cₜ₋₁ and λₜ₋₁q̄ₜ₋₁: what step t − 1 passes to step t.
+        // āₜ₋₁γₜ₋₁cₜ₋₁ and κₜ₋₁q̄ₜ₋₁: what step t − 1 passes to step t.
         let (mut a_carry, mut u_carry) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
@@ -421,7 +439,7 @@ impl Kernel<9> for Vjp<'_> {
     }
 }
 
-/// The cotangents of one row's inputs, with āₜ₋₁γₜ₋₁cₜ₋₁ and λₜ₋₁q̄ₜ₋₁ in `a_carry` and
+/// The cotangents of one row's inputs, with āₜ₋₁γₜ₋₁cₜ₋₁ and κₜ₋₁q̄ₜ₋₁ in `a_carry` and
 /// `u_carry`, replaced by those of step t.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // each output its own `&mut`, see above
@@ -448,11 +466,11 @@ fn vjp_row(
     let (rho_bar_out, c_bar_out, pg_bar_out) = (&mut rho_bar_out[..w], &mut c_bar_out[..w], &mut pg_bar_out[..w]);
     let mut ok = true;
     for k in 0..w {
-        let (lambda, v_next) = (x.lambda[k], x.v_next[k]);
+        let (kappa, v_next) = (x.kappa(k), x.v_next[k]);
         let rho = exp(x.log_rho[k]);
         let discount = x.gamma[k] * x.d[k];
         let acc_next = vs_next[k] - v_after[k];
-        let q = if adj.last { v_next } else { lambda * vs_next[k] + (1.0 - lambda) * v_next };
+        let q = if adj.last { v_next } else { kappa * vs_next[k] + (1.0 - kappa) * v_next };
         // The advantage Aₜ = π̂ₜ fₜ.
         let f = x.r[k] + discount * q - x.v[k];
         let pg = truncated(x.pg_bar[k], rho);
@@ -461,21 +479,21 @@ fn vjp_row(
         // The trace vₜ = Vₜ + ρ̂ₜeₜ + γₜcₜ(vₜ₊₁ − Vₜ₊₁).
         let u = u_v[k] + u_carry[k];
         let a = u + a_carry[k];
-        let e = x.r[k] + discount * v_next - x.v[k];
+        let td = x.r[k] + discount * v_next - x.v[k];
         let (rho_hat, c_hat) = (truncated(x.rho_bar[k], rho), truncated(x.c_bar[k], rho));
-        let c = lambda * c_hat;
-        let (e_bar, rho_hat_cot) = (a * rho_hat, a * e);
+        let c = kappa * c_hat;
+        let (td_bar, rho_hat_cot) = (a * rho_hat, a * td);
         let c_cot = a * discount * acc_next;
         // Each truncation's cotangent: to its bar where taken, else to log ρ.
         let split = |bar: f64, cot: f64| if bar < rho { (cot, 0.0) } else { (0.0, cot * rho) };
         let (pg_bar_cot, pg_log_rho) = split(x.pg_bar[k], pg_cot);
         let (rho_bar_cot, rho_log_rho) = split(x.rho_bar[k], rho_hat_cot);
-        let (c_bar_cot, c_log_rho) = split(x.c_bar[k], c_cot * lambda);
-        let (r_bar, v_bar) = (f_bar + e_bar, u - f_bar - e_bar);
-        let v_next_bar = e_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - lambda };
+        let (c_bar_cot, c_log_rho) = split(x.c_bar[k], c_cot * kappa);
+        let (r_bar, v_bar) = (f_bar + td_bar, u - f_bar - td_bar);
+        let v_next_bar = td_bar * discount + q_bar * if adj.last { 1.0 } else { 1.0 - kappa };
         let log_rho_bar = pg_log_rho + rho_log_rho + c_log_rho;
-        let gamma_bar = x.d[k] * (f_bar * q + e_bar * v_next + a * c * acc_next);
-        let lambda_bar = q_bar * (vs_next[k] - v_next) + c_cot * c_hat;
+        let gamma_bar = x.d[k] * (f_bar * q + td_bar * v_next + a * c * acc_next);
+        let lambda_bar = x.e[k] * (q_bar * (vs_next[k] - v_next) + c_cot * c_hat);
         r_out[k].write(r_bar);
         v_out[k].write(v_bar);
         v_next_out[k].write(v_next_bar);
@@ -485,7 +503,7 @@ fn vjp_row(
         rho_bar_out[k].write(rho_bar_cot);
         c_bar_out[k].write(c_bar_cot);
         pg_bar_out[k].write(pg_bar_cot);
-        (a_carry[k], u_carry[k]) = (a * discount * c, lambda * q_bar);
+        (a_carry[k], u_carry[k]) = (a * discount * c, kappa * q_bar);
         let bars = [rho_bar_cot, c_bar_cot, pg_bar_cot];
         ok &= all_finite([r_bar, v_bar, v_next_bar, log_rho_bar, gamma_bar, lambda_bar, a]) & all_finite(bars);
     }
@@ -506,6 +524,7 @@ mod tests {
             batch: Batch::new(n, 1).unwrap(),
             rewards: r,
             discounts: d,
+            episode_continues: d, // episodes here end by termination alone
             values: v,
             next_values: vn,
             log_rhos: lr,

@@ -1,8 +1,9 @@
-//! The returns agree where their definitions meet, on random inputs with episode ends:
+//! The returns agree where their definitions meet, on random inputs with episode ends,
+//! terminations and time-limit truncations:
 //! the λ-return with λ = 1 is the n-step return with n ≥ T (Monte Carlo, bootstrapped at the
 //! batch end), with λ = 0 the one-step return (n = 1); on-policy V-trace (ρ = 1, truncation
 //! levels 1) is the λ-return, for λ = 1 (the IMPALA paper's remark) and for any per-step λ,
-//! when each step's next value is the next step's value.
+//! when each step's next value is the next step's value within an episode.
 
 use mgrl_core::{Batch, ReturnFn, ReturnInputs, Targets};
 use mgrl_returns::{LambdaReturn, NStep, VTrace};
@@ -17,20 +18,27 @@ const N: usize = T * B;
 struct Case {
     rewards: Vec<f64>,
     discounts: Vec<f64>,
+    episode_continues: Vec<f64>,
     values: Vec<f64>,
     next_values: Vec<f64>,
     gamma: Vec<f64>,
 }
 
 impl Case {
-    /// Random inputs where V(xₜ₊₁) of step t is V(xₜ₊₁) of step t + 1 (as in a rollout).
+    /// Random inputs with 30% episode ends, a third of them terminations (d = 0, e = 0), the
+    /// rest time-limit truncations (d = 1, e = 0), where V(xₜ₊₁) of step t is V(xₜ₊₁) of step
+    /// t + 1 within an episode (as in a rollout) and a final observation's value where it ends.
     fn random(seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut u = |lo: f64, hi: f64| (0..N).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
-        let discounts = u(0.0, 1.0).into_iter().map(|p| if p < 0.2 { 0.0 } else { 1.0 }).collect();
+        let ends = u(0.0, 1.0);
+        let discounts = ends.iter().map(|&p| if p < 0.1 { 0.0 } else { 1.0 }).collect();
+        let episode_continues: Vec<f64> = ends.iter().map(|&p| if p < 0.3 { 0.0 } else { 1.0 }).collect();
         let (rewards, values, mut next_values, gamma) = (u(-1.0, 1.0), u(-1.0, 1.0), u(-1.0, 1.0), u(0.5, 1.0));
-        next_values[..N - B].copy_from_slice(&values[B..]);
-        Case { rewards, discounts, values, next_values, gamma }
+        for i in (0..N - B).filter(|&i| episode_continues[i] == 1.0) {
+            next_values[i] = values[i + B];
+        }
+        Case { rewards, discounts, episode_continues, values, next_values, gamma }
     }
 
     fn targets(&self, plugin: &dyn ReturnFn, meta: &[&[f64]]) -> Targets {
@@ -39,6 +47,7 @@ impl Case {
             batch: Batch::new(T, B).unwrap(),
             rewards: &self.rewards,
             discounts: &self.discounts,
+            episode_continues: &self.episode_continues,
             values: &self.values,
             next_values: &self.next_values,
             log_rhos: &zeros,

@@ -22,13 +22,15 @@ fn column(x: &[f64], b: usize, c: usize) -> Vec<f64> {
     x.iter().skip(c).step_by(b).copied().collect()
 }
 
-/// arrays = [rewards, discounts, values, next_values, log_rhos, tangent, cotangent, meta…]
+/// arrays = [rewards, discounts, values, next_values, log_rhos, tangent, cotangent,
+/// episode_continues, meta…]
 /// for `b` environments, or the column `c` of those.
 fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]], t: usize, b: usize) -> ReturnInputs<'a> {
     ReturnInputs {
         batch: Batch::new(t, b).unwrap(),
         rewards: &arrays[0],
         discounts: &arrays[1],
+        episode_continues: &arrays[7],
         values: &arrays[2],
         next_values: &arrays[3],
         log_rhos: &arrays[4],
@@ -51,13 +53,24 @@ fn plugins() -> Vec<(&'static str, Box<dyn ReturnFn>)> {
         .collect()
 }
 
-/// Random arrays (see [`inputs`]) of a `[t, b]` batch, with 20% episode ends.
+/// Random arrays (see [`inputs`]) of a `[t, b]` batch, with 20% episode ends, half of them
+/// terminations (d = 0, e = 0), half time-limit truncations (d = 1, e = 0).
 fn random_arrays(p: &dyn ReturnFn, t: usize, b: usize) -> Vec<Vec<f64>> {
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut u = |lo: f64, hi: f64| (0..t * b).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
-    let discounts = u(0.0, 1.0).into_iter().map(|p| if p < 0.2 { 0.0 } else { 1.0 }).collect();
-    let mut arrays =
-        vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.5, 0.5), u(-1.0, 1.0), u(-1.0, 1.0)];
+    let ends = u(0.0, 1.0);
+    let discounts = ends.iter().map(|&p| if p < 0.1 { 0.0 } else { 1.0 }).collect();
+    let episode_continues = ends.iter().map(|&p| if p < 0.2 { 0.0 } else { 1.0 }).collect();
+    let mut arrays = vec![
+        u(-1.0, 1.0),
+        discounts,
+        u(-1.0, 1.0),
+        u(-1.0, 1.0),
+        u(-0.5, 0.5),
+        u(-1.0, 1.0),
+        u(-1.0, 1.0),
+        episode_continues,
+    ];
     for m in p.meta_params() {
         arrays.push(if m.domain.hi <= 1.0 { u(0.1, 0.9) } else { u(0.5, 2.0) });
     }
@@ -66,12 +79,12 @@ fn random_arrays(p: &dyn ReturnFn, t: usize, b: usize) -> Vec<Vec<f64>> {
 
 /// The targets, the JVP and the VJP of the batch.
 fn run(p: &dyn ReturnFn, arrays: &[Vec<f64>], t: usize, b: usize) -> (Targets, Targets, InputCotangents) {
-    let meta: Vec<&[f64]> = arrays[7..].iter().map(Vec::as_slice).collect();
+    let meta: Vec<&[f64]> = arrays[8..].iter().map(Vec::as_slice).collect();
     let x = inputs(arrays, &meta, t, b);
     let dx = InputTangents {
         rewards: Some(&arrays[5]),
         log_rhos: Some(&arrays[6]),
-        meta: arrays[7..].iter().map(|m| Some(&m[..])).collect(),
+        meta: arrays[8..].iter().map(|m| Some(&m[..])).collect(),
         ..Default::default()
     };
     let dy = TargetCotangents { values: &arrays[5], advantages: &arrays[6] };
@@ -115,7 +128,7 @@ fn a_batch_cut_into_blocks_of_columns_on_several_threads_gives_what_one_thread_g
         // A NaN in the last block, which a pool thread runs, is still an error naming the array.
         let mut bad = arrays.clone();
         bad[0][t * b - 1] = f64::NAN;
-        let meta: Vec<&[f64]> = bad[7..].iter().map(Vec::as_slice).collect();
+        let meta: Vec<&[f64]> = bad[8..].iter().map(Vec::as_slice).collect();
         let err = four.install(|| p.targets(&inputs(&bad, &meta, t, b))).unwrap_err().to_string();
         assert!(err.contains("rewards"), "{name}: {err}");
     }

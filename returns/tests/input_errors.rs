@@ -1,8 +1,8 @@
 //! Bad inputs at the API are errors that say what was wrong, never panics, for every
 //! registered plugin and each of its three methods: a NaN or an infinity in any array the
 //! plugin reads, an array of the wrong length, a missing meta-parameter array, a
-//! meta-parameter or a continuation outside its domain, tangents and cotangents of the wrong
-//! length or not finite.
+//! meta-parameter, a continuation or an episode mask outside its domain, tangents and
+//! cotangents of the wrong length or not finite.
 
 use mgrl_core::{
     registry, Batch, InputTangents, PluginKind, Result, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
@@ -16,8 +16,9 @@ const T: usize = 3;
 const B: usize = 2;
 const N: usize = T * B;
 
-/// The names of arrays 0..5 of `Arrays`, then the meta-parameters'.
-const NAMES: [&str; 5] = ["rewards", "discounts", "values", "next_values", "log_rhos"];
+/// The names of the first arrays of `valid`; the meta-parameters' follow, from `META`.
+const NAMES: [&str; 6] = ["rewards", "discounts", "values", "next_values", "log_rhos", "episode_continues"];
+const META: usize = NAMES.len();
 
 fn returns() -> Vec<(&'static str, Box<dyn ReturnFn>)> {
     registry::plugins()
@@ -30,8 +31,9 @@ fn returns() -> Vec<(&'static str, Box<dyn ReturnFn>)> {
         .collect()
 }
 
-/// Valid inputs: [rewards, discounts, values, next_values, log_rhos, meta…], with an episode
-/// end, every meta-parameter at its default.
+/// Valid inputs: [rewards, discounts, values, next_values, log_rhos, episode_continues,
+/// meta…], with a termination and a time-limit truncation, every meta-parameter at its
+/// default.
 fn valid(plugin: &dyn ReturnFn) -> Vec<Vec<f64>> {
     let mut arrays = vec![
         vec![0.5, -1.0, 0.0, 2.0, 1.0, 0.25],
@@ -39,6 +41,7 @@ fn valid(plugin: &dyn ReturnFn) -> Vec<Vec<f64>> {
         vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
         vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
         vec![0.0, 0.3, -0.2, 0.1, 0.0, -0.5],
+        vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0],
     ];
     arrays.extend(plugin.meta_params().iter().map(|m| vec![m.default; N]));
     arrays
@@ -46,11 +49,12 @@ fn valid(plugin: &dyn ReturnFn) -> Vec<Vec<f64>> {
 
 /// Runs targets, JVP (along the rewards) and VJP on `arrays` (its first `n_meta` meta arrays).
 fn run_all(plugin: &dyn ReturnFn, arrays: &[Vec<f64>], n_meta: usize) -> [Result<()>; 3] {
-    let meta: Vec<&[f64]> = arrays[5..5 + n_meta].iter().map(Vec::as_slice).collect();
+    let meta: Vec<&[f64]> = arrays[META..META + n_meta].iter().map(Vec::as_slice).collect();
     let x = ReturnInputs {
         batch: Batch::new(T, B).unwrap(),
         rewards: &arrays[0],
         discounts: &arrays[1],
+        episode_continues: &arrays[5],
         values: &arrays[2],
         next_values: &arrays[3],
         log_rhos: &arrays[4],
@@ -89,7 +93,7 @@ fn a_nan_or_infinity_in_any_array_read_is_an_error_naming_the_array() {
             if a == 4 && name != "vtrace" {
                 continue;
             }
-            let array = NAMES.get(a).copied().unwrap_or_else(|| p.meta_params()[a - 5].name);
+            let array = NAMES.get(a).copied().unwrap_or_else(|| p.meta_params()[a - META].name);
             for (i, bad) in [(0, f64::NAN), (N - 1, f64::INFINITY), (3, f64::NEG_INFINITY)] {
                 let mut arrays = base.clone();
                 arrays[a][i] = bad;
@@ -107,14 +111,18 @@ fn values_outside_their_domain_are_errors_stating_the_domain() {
         let mut arrays = base.clone();
         arrays[1][2] = 1.5;
         assert_errors(run_all(p.as_ref(), &arrays, p.meta_params().len()), "[0, 1]", &format!("{name}: discount 1.5"));
+        let mut arrays = base.clone();
+        arrays[5][1] = 0.5;
+        let expect = "`episode_continues` = 0.5 is outside its domain {0, 1}";
+        assert_errors(run_all(p.as_ref(), &arrays, p.meta_params().len()), expect, &format!("{name}: mask 0.5"));
         for (m, spec) in p.meta_params().iter().enumerate() {
             let mut arrays = base.clone();
-            arrays[5 + m][4] = if spec.domain.hi <= 1.0 { -0.1 } else { 0.0 };
-            let what = format!("{name}: {} = {}", spec.name, arrays[5 + m][4]);
+            arrays[META + m][4] = if spec.domain.hi <= 1.0 { -0.1 } else { 0.0 };
+            let what = format!("{name}: {} = {}", spec.name, arrays[META + m][4]);
             let results = run_all(p.as_ref(), &arrays, p.meta_params().len());
             assert_errors(
                 results,
-                &format!("`{}` = {} is outside its domain {}", spec.name, arrays[5 + m][4], spec.domain),
+                &format!("`{}` = {} is outside its domain {}", spec.name, arrays[META + m][4], spec.domain),
                 &what,
             );
         }
@@ -144,11 +152,12 @@ fn arrays_of_the_wrong_length_and_missing_meta_parameters_are_shape_errors() {
 fn tangents_and_cotangents_of_the_wrong_length_or_not_finite_are_errors() {
     for (name, p) in returns() {
         let arrays = valid(p.as_ref());
-        let meta: Vec<&[f64]> = arrays[5..].iter().map(Vec::as_slice).collect();
+        let meta: Vec<&[f64]> = arrays[META..].iter().map(Vec::as_slice).collect();
         let x = ReturnInputs {
             batch: Batch::new(T, B).unwrap(),
             rewards: &arrays[0],
             discounts: &arrays[1],
+            episode_continues: &arrays[5],
             values: &arrays[2],
             next_values: &arrays[3],
             log_rhos: &arrays[4],

@@ -1,7 +1,8 @@
 //! Every registered return plugin, in every configuration listed in `configurations`: its JVP
 //! and its VJP agree with central finite differences (f64) for every differentiable input
 //! (rewards, values, next values, log importance ratios, every meta-parameter) on random
-//! inputs with episode ends inside the batch, and the two are adjoint,
+//! inputs with episode ends inside the batch, terminations (d = 0, e = 0) and time-limit
+//! truncations (d = 1, e = 0), and the two are adjoint,
 //! ⟨VJP(u), v⟩ = ⟨u, JVP(v)⟩.
 
 use mgrl_core::{registry, Batch, InputTangents, PluginKind, ReturnFn, ReturnInputs, TargetCotangents, Targets};
@@ -34,11 +35,13 @@ fn configurations() -> Vec<(String, Box<dyn ReturnFn>)> {
     all
 }
 
-/// arrays = [rewards, discounts, values, next_values, log_rhos, meta…].
+/// arrays = [rewards, discounts, values, next_values, log_rhos, meta…]; the episode mask,
+/// data like the discounts, apart.
 #[derive(Clone)]
 struct Case {
     batch: Batch,
     arrays: Vec<Vec<f64>>,
+    episode_continues: Vec<f64>,
 }
 
 impl Case {
@@ -47,8 +50,12 @@ impl Case {
         let batch = Batch::new(t, b).unwrap();
         let n = batch.len();
         let mut u = |lo: f64, hi: f64| -> Vec<f64> { (0..n).map(|_| rng.gen_range(lo..hi)).collect() };
-        // Episode ends inside the batch: about one step in four.
-        let discounts = u(0.0, 1.0).into_iter().map(|p| if p < 0.25 { 0.0 } else { 1.0 }).collect();
+        // Episode ends inside the batch, about one step in three: terminations (d = 0, e = 0)
+        // and truncations (d = 1, e = 0), one of these always at row T/2 of environment 0.
+        let ends = u(0.0, 1.0);
+        let mut discounts: Vec<f64> = ends.iter().map(|&p| if p < 0.15 { 0.0 } else { 1.0 }).collect();
+        let mut episode_continues: Vec<f64> = ends.iter().map(|&p| if p < 0.3 { 0.0 } else { 1.0 }).collect();
+        (discounts[t / 2 * b], episode_continues[t / 2 * b]) = (1.0, 0.0);
         let mut arrays = vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.6, 0.6)];
         for m in plugin.meta_params() {
             // Inside the domain; truncation levels in [0.5, 0.6] ∪ [1.9, 2.0] stay away from the
@@ -60,7 +67,7 @@ impl Case {
             };
             arrays.push(values);
         }
-        Case { batch, arrays }
+        Case { batch, arrays, episode_continues }
     }
 
     fn inputs<'a>(&'a self, meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
@@ -69,6 +76,7 @@ impl Case {
             batch: self.batch,
             rewards: &a[0],
             discounts: &a[1],
+            episode_continues: &self.episode_continues,
             values: &a[2],
             next_values: &a[3],
             log_rhos: &a[4],

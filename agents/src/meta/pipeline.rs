@@ -2,7 +2,7 @@
 //! the sources of its meta-parameters; and the two derivatives the meta-optimiser needs of
 //! it, with respect to the *learnt numbers* x behind the sources (η = squash(x)).
 //!
-//! Targets are computed as  r̃ = fₖ(…f₁(r; η₁)…; ηₖ),  (v, A) = G(r̃, d, V, V′, log ρ; η_G).
+//! Targets are computed as  r̃ = fₖ(…f₁(r; η₁)…; ηₖ),  (v, A) = G(r̃, d, e, V, V′, log ρ; η_G).
 //! The JVP along one learnt number pushes the source's tangent through the transforms after
 //! it and the return (method (a) of DESIGN.md §2); the VJP pulls a cotangent on (v, A) back
 //! through the return and the transforms to every learnt number at once (method (b)).
@@ -20,6 +20,8 @@ pub struct Trajectory {
     pub batch: Batch,
     pub rewards: Vec<f64>,
     pub discounts: Vec<f64>,
+    /// eₜ: 0 where the episode ends at xₜ₊₁, terminated or truncated, else 1.
+    pub episode_continues: Vec<f64>,
     pub values: Vec<f64>,
     pub next_values: Vec<f64>,
     pub log_rhos: Vec<f64>,
@@ -243,6 +245,7 @@ impl ReturnPipeline {
             batch: traj.batch,
             rewards,
             discounts: &traj.discounts,
+            episode_continues: &traj.episode_continues,
             values: &traj.values,
             next_values: &traj.next_values,
             log_rhos: &traj.log_rhos,

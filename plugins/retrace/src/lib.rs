@@ -9,11 +9,14 @@
 //! (Munos, Stepleton, Harutyunyan & Bellemare 2016, "Safe and Efficient Off-Policy
 //! Reinforcement Learning"), for t ∈ [0, T):
 //!
-//!   Gₜ = rₜ + γₜ [ (1 − κₜ₊₁) V(xₜ₊₁) + κₜ₊₁ Gₜ₊₁ ],   κₜ₊₁ = λₜ · min(1, ρₜ₊₁),
+//!   Gₜ = rₜ + γₜ [ (1 − κₜ₊₁) V(xₜ₊₁) + κₜ₊₁ Gₜ₊₁ ],   κₜ₊₁ = λₜ eₜ min(1, ρₜ₊₁),
 //!   G_{T−1} = r_{T−1} + γ_{T−1} V(x_T),
 //!
 //! where ρₜ₊₁ = π(aₜ₊₁|xₜ₊₁)/μ(aₜ₊₁|xₜ₊₁) is the importance ratio of the next action
-//! (`log_rhos` at step t+1) and γₜ = γ(η)ₜ·dₜ. On-policy (ρ = 1) it is the λ-return.
+//! (`log_rhos` at step t+1), γₜ = γ(η)ₜ·dₜ, and eₜ the episode mask: 0 where the episode ends
+//! at xₜ₊₁ (terminated or truncated), which cuts the trace, so that Gₜ = rₜ + γₜV(xₜ₊₁) there
+//! (after a time-limit truncation, the value of the final observation) and nothing of row
+//! t + 1, the next episode's, is read. On-policy (ρ = 1) it is the λ-return.
 //! The value target is Gₜ, the policy-gradient advantage Gₜ − V(xₜ).
 
 use mgrl_core::registry::PluginOption;
@@ -48,10 +51,12 @@ mgrl_core::inventory::submit! {
 struct Coefficients {
     /// γₜ·dₜ.
     discount: Vec<f64>,
-    /// κₜ₊₁ = λₜ min(1, ρₜ₊₁) (0 at the last step, which bootstraps fully).
+    /// κₜ₊₁ = λₜ τₜ (0 at the last step, which bootstraps fully).
     kappa: Vec<f64>,
-    /// min(1, ρₜ₊₁) (0 at the last step).
+    /// τₜ = eₜ min(1, ρₜ₊₁) (0 at the last step and where an episode ends).
     trace: Vec<f64>,
+    /// ∂τₜ/∂log ρₜ₊₁ = eₜ ρₜ₊₁ where ρₜ₊₁ < 1, else 0 (0 at the last step).
+    trace_slope: Vec<f64>,
 }
 
 impl Coefficients {
@@ -61,14 +66,17 @@ impl Coefficients {
         let mut discount = vec![0.0; x.batch.len()];
         let mut kappa = vec![0.0; x.batch.len()];
         let mut trace = vec![0.0; x.batch.len()];
+        let mut trace_slope = vec![0.0; x.batch.len()];
         for i in 0..x.batch.len() {
             discount[i] = gamma[i] * x.discounts[i];
             if i / b + 1 < t_len {
-                trace[i] = x.log_rhos[i + b].exp().min(1.0);
+                let (rho, e) = (x.log_rhos[i + b].exp(), x.episode_continues[i]);
+                trace[i] = e * rho.min(1.0);
+                trace_slope[i] = if rho < 1.0 { e * rho } else { 0.0 };
                 kappa[i] = lambda[i] * trace[i];
             }
         }
-        Coefficients { discount, kappa, trace }
+        Coefficients { discount, kappa, trace, trace_slope }
     }
 }
 
@@ -100,7 +108,7 @@ impl ReturnFn for Retrace {
     }
 
     /// dGₜ = drₜ + dγₜ·dₜ·[(1−κ)V′ + κG′] + γₜ[(1−κ)dV′ + κ dG′ + dκ (G′ − V′)],
-    /// dκ = dλ·min(1, ρ) + λ·1[ρ < 1]·ρ·d(log ρ).
+    /// dκ = dλ·e·min(1, ρ) + λ·e·1[ρ < 1]·ρ·d(log ρ)  (0 where an episode ends, e = 0).
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate(META)?;
         dx.validate(&x.batch, META.len())?;
@@ -115,9 +123,7 @@ impl ReturnFn for Retrace {
                 let i = t * b + e;
                 let (next_g, next_dg) = if t + 1 < t_len { (g[i + b], dg[i + b]) } else { (0.0, 0.0) };
                 let d_kappa = if t + 1 < t_len {
-                    let rho = x.log_rhos[i + b].exp();
-                    let d_trace = if rho < 1.0 { rho * at(dx.log_rhos, i + b) } else { 0.0 };
-                    at(dx.meta(1), i) * c.trace[i] + x.meta[1][i] * d_trace
+                    at(dx.meta(1), i) * c.trace[i] + x.meta[1][i] * c.trace_slope[i] * at(dx.log_rhos, i + b)
                 } else {
                     0.0
                 };
@@ -135,7 +141,8 @@ impl ReturnFn for Retrace {
     }
 
     /// The recursion above run forwards in time with cotangents ḡ (ḡₜ accumulates the
-    /// cotangent of Gₜ from the targets and from Gₜ₋₁ through γₜ₋₁κₜ).
+    /// cotangent of Gₜ from the targets and from Gₜ₋₁ through γₜ₋₁κₜ); κ̄ = ḡγₜ(G′ − V′) goes
+    /// to λ by τ and to log ρₜ₊₁ by λ ∂τ/∂log ρ, both 0 where an episode ends.
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate(META)?;
         dy.validate(&x.batch)?;
@@ -159,10 +166,7 @@ impl ReturnFn for Retrace {
                 if t + 1 < t_len {
                     let k_bar = gb * c.discount[i] * (next_g - v_next);
                     out.meta[1][i] = k_bar * c.trace[i];
-                    let rho = x.log_rhos[i + b].exp();
-                    if rho < 1.0 {
-                        out.log_rhos[i + b] += k_bar * x.meta[1][i] * rho;
-                    }
+                    out.log_rhos[i + b] += k_bar * x.meta[1][i] * c.trace_slope[i];
                 }
             }
         }
@@ -176,9 +180,11 @@ mod tests {
     use mgrl_core::Batch;
     use rand::{Rng, SeedableRng};
 
+    #[derive(Clone)]
     struct Case {
         batch: Batch,
         arrays: Vec<Vec<f64>>, // rewards, discounts, values, next_values, log_rhos, gamma, lambda
+        episode_continues: Vec<f64>,
     }
 
     impl Case {
@@ -187,11 +193,13 @@ mod tests {
             let batch = Batch::new(5, 3).unwrap();
             let n = batch.len();
             let mut u = |lo: f64, hi: f64| -> Vec<f64> { (0..n).map(|_| rng.gen_range(lo..hi)).collect() };
-            let mut discounts = vec![1.0; n];
-            discounts[4] = 0.0;
+            // A termination at row 1 of environment 1 and a time-limit truncation at row 2 of
+            // environment 1 (d = 1, e = 0).
+            let (mut discounts, mut episode_continues) = (vec![1.0; n], vec![1.0; n]);
+            (discounts[4], episode_continues[4], episode_continues[7]) = (0.0, 0.0, 0.0);
             let arrays =
                 vec![u(-1.0, 1.0), discounts, u(-1.0, 1.0), u(-1.0, 1.0), u(-0.6, 0.6), u(0.3, 0.95), u(0.2, 0.9)];
-            Case { batch, arrays }
+            Case { batch, arrays, episode_continues }
         }
 
         fn inputs(&self) -> (ReturnInputs<'_>, Vec<&[f64]>) {
@@ -201,6 +209,7 @@ mod tests {
                 batch: self.batch,
                 rewards: &a[0],
                 discounts: &a[1],
+                episode_continues: &self.episode_continues,
                 values: &a[2],
                 next_values: &a[3],
                 log_rhos: &a[4],
@@ -224,6 +233,7 @@ mod tests {
             batch: Batch::new(2, 1).unwrap(),
             rewards: &[0.0, 1.0],
             discounts: &one,
+            episode_continues: &one,
             values: &[0.0, 0.0],
             next_values: &[4.0, 2.0],
             log_rhos: &[0.0, 0.0],
@@ -246,8 +256,7 @@ mod tests {
         for input in [0usize, 2, 3, 4, 5, 6] {
             for i in 0..n {
                 let h = 1e-6;
-                let mut plus = Case { batch: case.batch, arrays: case.arrays.clone() };
-                let mut minus = Case { batch: case.batch, arrays: case.arrays.clone() };
+                let (mut plus, mut minus) = (case.clone(), case.clone());
                 plus.arrays[input][i] += h;
                 minus.arrays[input][i] -= h;
                 let (tp, tm) = (plus.targets(), minus.targets());
