@@ -8,17 +8,19 @@
 //! `[meta]` section the meta-objective J′ is the same loss on the next unroll with the
 //! reference values η̄ of `[meta.objective]`.
 //!
-//! Acting and learning alternate on one thread (synchronous): the unroll after an update is
-//! acted with the updated θ, and the same seed gives the same run, bit for bit.
+//! By default acting and learning alternate on one thread (synchronous): the unroll after an
+//! update is acted with the updated θ, and the same seed gives the same run, bit for bit, also
+//! across a checkpoint and resume. With `asynchronous = true` an actor thread acts while the
+//! learner learns (`actor_thread.rs`), which trades that reproducibility for speed.
 
-use super::NetPolicy;
+use super::{ActorThread, NetPolicy};
 use crate::actor::Actor;
 use crate::agent::{Agent, AgentEntry, AgentState, UpdateReport};
 use crate::learner::{eta_names, Learner, LearnerOptions};
 use crate::meta::{ReturnPipeline, TargetLoss};
 use crate::net::{ActorCritic, NetworkConfig, RewardNet};
 use crate::optim::OptimizerConfig;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use dfdx::tensor::Cpu;
 use mgrl_core::config::Experiment;
 use rand::SeedableRng;
@@ -56,6 +58,13 @@ pub struct ImpalaOptions {
     /// Width of the η embedding.
     #[serde(default = "default_eta_embedding")]
     pub eta_embedding: usize,
+    /// Act on a thread of its own while the learner learns, V-trace correcting the policy lag:
+    /// faster, but no longer reproducible bit for bit (thread timing decides which θ acted).
+    #[serde(default)]
+    pub asynchronous: bool,
+    /// Unrolls an asynchronous actor may queue ahead of the learner.
+    #[serde(default = "default_queue")]
+    pub queue: usize,
     /// `[agent.reward_network]`: the network r_η(x, a) of a learnable `learned_reward`.
     #[serde(default)]
     pub reward_network: RewardNetworkConfig,
@@ -104,12 +113,20 @@ fn default_true() -> bool {
 fn default_eta_embedding() -> usize {
     16
 }
+fn default_queue() -> usize {
+    2
+}
 
 /// The training dtype.
 type Float = f32;
 
 pub struct ImpalaAgent {
-    actor: Actor,
+    /// The actor, until an asynchronous agent's first update moves it onto its thread.
+    actor: Option<Actor>,
+    /// The asynchronous actor's thread, from the first update on.
+    thread: Option<ActorThread<Float, Cpu>>,
+    /// Unrolls an asynchronous actor may queue; `None` for a synchronous agent.
+    queue: Option<usize>,
     /// The actor's copy of the network's structure (θ comes from the learner).
     policy: ActorCritic<Float, Cpu>,
     learner: Learner<ActorCritic<Float, Cpu>>,
@@ -148,6 +165,9 @@ impl ImpalaAgent {
         if o.eta_embedding == 0 {
             return Err(at("eta_embedding", "`eta_embedding` must be at least 1".into()));
         }
+        if o.queue == 0 {
+            return Err(at("queue", "`queue` must be at least 1".into()));
+        }
         o.optimizer.validate().map_err(|m| at("optimizer", m))?;
 
         let env = crate::env::make_env(exp, o.num_envs)?;
@@ -184,7 +204,13 @@ impl ImpalaAgent {
                 .map_err(|e| exp.doc.error(&["agent", "reward_network"], e.to_string()))?;
             learner = learner.with_reward_network(reward, &mut rng, exp.meta.as_ref().map_or(0.0, |m| m.lr));
         }
-        Ok(ImpalaAgent { actor: Actor::new(env, o.unroll, rng)?, policy: net, learner })
+        Ok(ImpalaAgent {
+            actor: Some(Actor::new(env, o.unroll, rng)?),
+            thread: None,
+            queue: o.asynchronous.then_some(o.queue),
+            policy: net,
+            learner,
+        })
     }
 
     /// The return pipeline (its learnt meta-parameters).
@@ -195,10 +221,26 @@ impl ImpalaAgent {
 
 impl Agent for ImpalaAgent {
     fn update(&mut self) -> Result<UpdateReport> {
-        let (actor, net) = (&mut self.actor, &self.policy);
+        // An asynchronous agent's first update moves its actor onto a thread.
+        if let (Some(queue), None) = (self.queue, &self.thread) {
+            let actor = self.actor.take().expect("an agent without a thread has its actor");
+            let (params, eta) = (self.learner.params.clone(), self.learner.eta());
+            self.thread = Some(ActorThread::start(actor, self.policy.clone(), params, eta, queue)?);
+        }
         let mut finished = Vec::new();
-        let mut report =
-            self.learner.update(&mut |params, eta| actor.unroll(&mut NetPolicy { net, params, eta }, &mut finished))?;
+        let mut report = match (&mut self.actor, &self.thread) {
+            (Some(actor), _) => {
+                let net = &self.policy;
+                self.learner
+                    .update(&mut |params, eta| actor.unroll(&mut NetPolicy { net, params, eta }, &mut finished))?
+            }
+            (None, Some(thread)) => self.learner.update(&mut |params, eta| {
+                let (unroll, ended) = thread.next(params, eta)?;
+                finished.extend(ended);
+                Ok(unroll)
+            })?,
+            (None, None) => unreachable!("an agent has its actor or its actor's thread"),
+        };
         report.episode_returns = finished;
         Ok(report)
     }
@@ -207,11 +249,18 @@ impl Agent for ImpalaAgent {
         self.learner.pipeline.meta_values()
     }
 
+    /// An asynchronous agent saves its actor between two unrolls; the unrolls queued at that
+    /// moment are not saved (a resumed run acts anew from the saved environments).
     fn state(&self) -> Result<AgentState> {
-        self.learner.agent_state(&self.actor)
+        match (&self.actor, &self.thread) {
+            (Some(actor), _) => self.learner.agent_state(actor),
+            (None, Some(thread)) => self.learner.agent_state(&*thread.actor()?),
+            (None, None) => unreachable!("an agent has its actor or its actor's thread"),
+        }
     }
 
     fn restore(&mut self, state: AgentState) -> Result<()> {
-        self.learner.restore_agent(&mut self.actor, state)
+        let actor = self.actor.as_mut().context("restore needs an agent that has not started acting")?;
+        self.learner.restore_agent(actor, state)
     }
 }
