@@ -122,6 +122,7 @@ fn bench_actor_critic(c: &mut Criterion) {
             loss: TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 },
             max_grad_norm: Some(40.0),
             eta_conditioning: true,
+            outer_value: false,
         };
         let optimizer = OptimizerConfig::Rmsprop { lr: 6e-4, decay: 0.99, eps: 1e-5 };
         let mut rng = ChaCha8Rng::seed_from_u64(1);

@@ -39,6 +39,10 @@ pub struct LearnerOptions {
     pub max_grad_norm: Option<f64>,
     /// Whether the network takes η as an input (J′ then evaluates it with η̄).
     pub eta_conditioning: bool,
+    /// Whether the network has the outer value head V̄ of Bonnet et al. (2022): the inner loss
+    /// also regresses V̄ towards the meta-objective's targets (under η̄, bootstrapping on V̄),
+    /// and J′ bootstraps on and regresses V̄ instead of V.
+    pub outer_value: bool,
 }
 
 /// An unroll as a model and the return see it under some θ and η.
@@ -87,7 +91,14 @@ impl<M: Model> Learner<M> {
     ) -> Result<Self> {
         let params = model.init(rng);
         let meta = match meta {
-            Some(cfg) => Some(MetaOptimiser::new(cfg, options.loss, &pipeline, n_states)?),
+            Some(cfg) => {
+                let mut meta = MetaOptimiser::new(cfg, options.loss, &pipeline, n_states)?;
+                meta.outer_value = options.outer_value;
+                Some(meta)
+            }
+            None if options.outer_value => {
+                bail!("the outer value head learns the meta-objective's targets: it needs [meta]")
+            }
             None => None,
         };
         Ok(Learner {
@@ -182,7 +193,14 @@ impl<M: Model> Learner<M> {
             report.scalars.push(("entropy".into(), h.iter().sum::<f64>() / h.len() as f64));
         }
 
-        let w = self.options.loss.weights(&evaluation.targets, &tau.heads);
+        let mut w = self.options.loss.weights(&evaluation.targets, &tau.heads);
+        if let (Some(outer), Some(meta)) = (&tau.heads.outer, &self.meta) {
+            // V̄ regresses towards the targets of J′'s return under η̄, bootstrapping on V̄.
+            let targets = meta.objective.evaluate(&tau_unroll.trajectory(&tau.heads.outer_view())?)?.targets;
+            let outer_loss = TargetLoss { policy: false, ..self.options.loss };
+            report.scalars.push(("outer_value_loss".into(), outer_loss.value(&targets, &tau.heads.outer_view())));
+            w.outer = Some(self.options.loss.outer_weights(&targets, outer));
+        }
         let g = self.model.weighted_grad(&self.params, &tau.batch, &w)?;
         self.check_finite(&g, "the gradient of")?;
         let norm = g.norm();
@@ -221,7 +239,12 @@ impl<M: Model> Learner<M> {
             tau_unroll.clone()
         };
         let next = self.evaluate(&next_unroll, &self.params, &self.eta_bar(meta))?;
-        let (objective, g_prime) = meta.objective(&self.model, &self.params, &next.batch, &next.traj, &next.heads)?;
+        let (objective, g_prime) = if next.heads.outer.is_some() {
+            let heads = next.heads.outer_view();
+            meta.objective(&self.model, &self.params, &next.batch, &next_unroll.trajectory(&heads)?, &heads)?
+        } else {
+            meta.objective(&self.model, &self.params, &next.batch, &next.traj, &next.heads)?
+        };
         let inner = InnerStep {
             model: &self.model,
             params: theta,

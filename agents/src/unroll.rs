@@ -116,6 +116,7 @@ mod tests {
             values: vec![10.0, 11.0, 20.0, 21.0],
             entropy: None,
             bootstrap: vec![30.0, 31.0, 99.0],
+            outer: None,
         };
         assert_eq!(unroll.next_values(&heads).unwrap(), vec![20.0, 99.0, 30.0, 31.0]);
     }

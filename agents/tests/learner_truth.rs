@@ -56,13 +56,15 @@ fn random_unroll(rng: &mut ChaCha8Rng, obs_len: usize) -> Unroll {
     }
 }
 
-fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shape: &[usize]) {
+fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shape: &[usize], outer: bool) {
     let exp = experiment(plugin, false, method);
     let pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
     let eta_inputs = pipeline.learnt_names().len();
     let model = ActorCritic::<f64, Cpu>::new(Cpu::default(), &network, obs_shape, ACTIONS, eta_inputs, 4).unwrap();
+    let model = if outer { model.with_outer_value() } else { model };
     let loss = TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 };
-    let options = LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true };
+    let options =
+        LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true, outer_value: outer };
     let mut rng = ChaCha8Rng::seed_from_u64(23);
     let mut learner =
         Learner::new(model.clone(), &mut rng, optimizer(opt), pipeline, exp.meta.as_ref(), Some(STATES), options)
@@ -99,7 +101,13 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
         pipeline.set_params(x).unwrap();
         let heads = model.heads(&theta, &batch).unwrap();
         let targets = pipeline.evaluate(&tau.trajectory(&heads).unwrap()).unwrap().targets;
-        model.weighted_grad(&theta, &batch, &loss.weights(&targets, &heads)).unwrap()
+        let mut w = loss.weights(&targets, &heads);
+        if let Some(o) = &heads.outer {
+            // V̄ towards J′'s targets on τ, which no x moves.
+            let outer_targets = objective.evaluate(&tau.trajectory(&heads.outer_view()).unwrap()).unwrap().targets;
+            w.outer = Some(loss.outer_weights(&outer_targets, o));
+        }
+        model.weighted_grad(&theta, &batch, &w).unwrap()
     };
     let g0 = inner_grad(&x0);
     let kappa = MAX_GRAD_NORM / g0.norm();
@@ -107,11 +115,12 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
     let step = optim.prepare(&g0.map(|g| g * kappa));
     let theta_at =
         |g: &Params<f64, Cpu>| theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(g, |s, g| s * g), -kappa);
-    let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap();
+    // J′ bootstraps on, and regresses, V̄ when the network has it.
+    let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap().outer_view();
     let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
     let mut loss_at = |x: &[f64]| {
         let theta_x = theta_at(&inner_grad(x));
-        loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap())
+        loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap().outer_view())
     };
     let h = 1e-5;
     let brute: Vec<f64> = (0..x0.len())
@@ -135,7 +144,12 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
 }
 
 fn mlp(plugin: &str, opt: &str, method: &str) {
-    check(plugin, opt, method, NetworkConfig::Mlp { hidden: vec![6, 5] }, &[4]);
+    check(plugin, opt, method, NetworkConfig::Mlp { hidden: vec![6, 5] }, &[4], false);
+}
+
+/// With the outer value head of Bonnet et al. (2022).
+fn mlp_outer(plugin: &str, opt: &str, method: &str) {
+    check(plugin, opt, method, NetworkConfig::Mlp { hidden: vec![6, 5] }, &[4], true);
 }
 
 macro_rules! truth_tests {
@@ -189,13 +203,28 @@ truth_tests! {
 }
 
 #[test]
+fn outer_value_head_lambda_return_rmsprop_cotangent() {
+    mlp_outer("lambda_return", "rmsprop", "cotangent");
+}
+
+#[test]
+fn outer_value_head_vtrace_adam_surrogate() {
+    mlp_outer("vtrace", "adam", "surrogate");
+}
+
+#[test]
+fn outer_value_head_n_step_sgd_cotangent() {
+    mlp_outer("n_step", "sgd", "cotangent");
+}
+
+#[test]
 fn minatar_convolution_learner_rmsprop_cotangent() {
-    check("lambda_return", "rmsprop", "cotangent", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4]);
+    check("lambda_return", "rmsprop", "cotangent", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4], false);
 }
 
 #[test]
 fn minatar_convolution_learner_adam_surrogate() {
-    check("vtrace", "adam", "surrogate", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4]);
+    check("vtrace", "adam", "surrogate", NetworkConfig::Conv { channels: 3, hidden: 5 }, &[2, 4, 4], false);
 }
 
 /// The learned reward r_η(x, a) of a small network, learnt through method (b): the learner's
@@ -221,7 +250,8 @@ fn check_learned_reward(opt: &str) {
     .unwrap();
     let reward_net = RewardNet::<f64, Cpu>::new(Cpu::default(), 4, &[3], ACTIONS).unwrap();
     let loss = TargetLoss { value_cost: 0.5, policy: true, entropy_cost: 0.01 };
-    let options = LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true };
+    let options =
+        LearnerOptions { loss, max_grad_norm: Some(MAX_GRAD_NORM), eta_conditioning: true, outer_value: false };
     let mut rng = ChaCha8Rng::seed_from_u64(29);
     let mut learner = Learner::new(model.clone(), &mut rng, optimizer(opt), pipeline, exp.meta.as_ref(), None, options)
         .unwrap()

@@ -58,6 +58,11 @@ pub struct ImpalaOptions {
     /// Width of the η embedding.
     #[serde(default = "default_eta_embedding")]
     pub eta_embedding: usize,
+    /// Give the network the outer value head V̄ of Bonnet et al. (2022), "Debiasing
+    /// meta-gradient reinforcement learning by learning the outer value function": regressed
+    /// towards J′'s targets under η̄ and used by J′ in place of V. Needs `[meta]`.
+    #[serde(default)]
+    pub outer_value: bool,
     /// Act on a thread of its own while the learner learns, V-trace correcting the policy lag:
     /// faster, but no longer reproducible bit for bit (thread timing decides which θ acted).
     #[serde(default)]
@@ -190,11 +195,19 @@ impl ImpalaAgent {
             o.eta_embedding,
         )
         .map_err(|e| exp.doc.error(&["agent", "network"], e.to_string()))?;
+        if o.outer_value && exp.meta.is_none() {
+            return Err(at(
+                "outer_value",
+                "the outer value head learns J′'s targets under η̄: it needs a [meta] section".into(),
+            ));
+        }
+        let net = if o.outer_value { net.with_outer_value() } else { net };
         let mut rng = ChaCha8Rng::seed_from_u64(exp.seed ^ 0x1a_3a1a);
         let options = LearnerOptions {
             loss: TargetLoss { value_cost: o.value_cost, policy: true, entropy_cost: o.entropy_cost },
             max_grad_norm: (o.max_grad_norm > 0.0).then_some(o.max_grad_norm),
             eta_conditioning: o.eta_conditioning,
+            outer_value: o.outer_value,
         };
         let learns_reward = !pipeline.networks().is_empty();
         let mut learner =

@@ -30,6 +30,30 @@ pub struct Heads {
     pub entropy: Option<Vec<f64>>,
     /// V_θ of the rows after the first N.
     pub bootstrap: Vec<f64>,
+    /// The outer value head V̄_θ, if the model has one.
+    pub outer: Option<OuterValues>,
+}
+
+/// The outer value head V̄_θ of Bonnet, Sreeram, Garg & Gretton (2022), "Debiasing
+/// meta-gradient reinforcement learning by learning the outer value function": a second value
+/// head, regressed towards the meta-objective's targets (under η̄), on which J′ bootstraps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OuterValues {
+    /// V̄_θ(xₜ), `[N]`.
+    pub values: Vec<f64>,
+    /// V̄_θ of the rows after the first N.
+    pub bootstrap: Vec<f64>,
+}
+
+impl Heads {
+    /// The heads with the outer value head in place of the value head (J′'s view); the
+    /// heads themselves when there is no outer head.
+    pub fn outer_view(&self) -> Heads {
+        match &self.outer {
+            Some(o) => Heads { values: o.values.clone(), bootstrap: o.bootstrap.clone(), outer: None, ..self.clone() },
+            None => self.clone(),
+        }
+    }
 }
 
 /// Per-step weights of the heads, and the weight of the summed entropy Σₜ H(π_θ(·|xₜ)), the
@@ -39,6 +63,8 @@ pub struct HeadWeights {
     pub log_pi: Option<Vec<f64>>,
     pub values: Vec<f64>,
     pub entropy: f64,
+    /// Weights of the outer value head V̄_θ(xₜ), if it is in the loss.
+    pub outer: Option<Vec<f64>>,
 }
 
 /// θ of a model, on its device.
@@ -86,6 +112,13 @@ impl TargetLoss {
         sum / n
     }
 
+    /// The weights of the outer value head's regression (1/N) Σₜ b/2 (v̄ₜ − V̄(xₜ))² towards
+    /// targets v̄ that no η moves: a term without targets in the sense of the module doc.
+    pub fn outer_weights(&self, targets: &Targets, outer: &OuterValues) -> Vec<f64> {
+        let n = targets.values.len() as f64;
+        targets.values.iter().zip(&outer.values).map(|(v, h)| -self.value_cost * (v - h) / n).collect()
+    }
+
     /// The weights whose weighted-heads gradient is the loss's gradient.
     pub fn weights(&self, targets: &Targets, heads: &Heads) -> HeadWeights {
         let n = targets.values.len() as f64;
@@ -93,6 +126,7 @@ impl TargetLoss {
             log_pi: self.policy.then(|| targets.advantages.iter().map(|a| -a / n).collect()),
             values: targets.values.iter().zip(&heads.values).map(|(v, h)| -self.value_cost * (v - h) / n).collect(),
             entropy: if self.policy { -self.entropy_cost / n } else { 0.0 },
+            outer: None,
         }
     }
 
@@ -104,6 +138,7 @@ impl TargetLoss {
             log_pi: self.policy.then(|| d_targets.advantages.iter().map(|a| -a / n).collect()),
             values: d_targets.values.iter().map(|v| -self.value_cost * v / n).collect(),
             entropy: 0.0,
+            outer: None,
         }
     }
 

@@ -4,6 +4,6 @@ mod heads;
 mod optimiser;
 mod pipeline;
 
-pub use heads::{HeadModel, HeadWeights, Heads, ParamsOf, TargetLoss};
+pub use heads::{HeadModel, HeadWeights, Heads, OuterValues, ParamsOf, TargetLoss};
 pub use optimiser::{InnerStep, MetaOptimiser};
 pub use pipeline::{Evaluation, PipelineCotangents, ReturnPipeline, Trajectory};

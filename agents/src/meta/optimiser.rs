@@ -65,6 +65,9 @@ pub struct MetaOptimiser<E: Dtype, D: Device<E>> {
     pub objective_loss: TargetLoss,
     /// Whether J′ uses the next batch τ′ (else τ itself).
     pub next_batch: bool,
+    /// Whether J′ regresses the outer value head V̄ (Bonnet et al. 2022) instead of V: the
+    /// heads given to [`Self::objective`] are then the outer view ([`Heads::outer_view`]).
+    pub outer_value: bool,
     method: MetaMethod,
     adam: Optimizer<f64, Cpu>,
     trace_decay: f64,
@@ -100,6 +103,7 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
             objective: ReturnPipeline::from_return(&cfg.objective, n_states)?,
             objective_loss,
             next_batch: cfg.next_batch,
+            outer_value: false,
             method,
             adam: Optimizer::new(OptimizerConfig::adam(cfg.lr), &host(&vec![0.0; learnt])),
             trace_decay: cfg.trace_decay,
@@ -123,7 +127,10 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
         heads: &Heads,
     ) -> Result<(f64, ParamsOf<M>)> {
         let targets = self.objective.evaluate(traj)?.targets;
-        let w = self.objective_loss.weights(&targets, heads);
+        let mut w = self.objective_loss.weights(&targets, heads);
+        if self.outer_value {
+            w.outer = Some(std::mem::replace(&mut w.values, vec![0.0; targets.values.len()]));
+        }
         Ok((self.objective_loss.value(&targets, heads), model.weighted_grad(params, batch, &w)?))
     }
 

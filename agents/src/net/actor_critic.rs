@@ -3,6 +3,7 @@
 //!   h = torso(x),                          an MLP, or MinAtar's convolution then a dense layer;
 //!   e = ReLU(W_η η + b_η),                 the embedding of the meta-parameters η (if any);
 //!   logits = W_π h + U_π e + b_π,          V = w_v h + u_v e + b_v,
+//!   V̄ = w̄ h + b̄                           (optional: the outer value head, see below),
 //!
 //! which is the paper's "embedding of η concatenated to the torso's output" (Xu et al. 2018,
 //! §1.4) written with the head's weight split in two ([W_π U_π][h; e] = W_π h + U_π e). η is
@@ -13,10 +14,11 @@
 //!   S(θ) = Σₜ w_pg,t log π(aₜ|xₜ) + Σₜ w_v,t V(xₜ) + w_H Σₜ H(π(·|xₜ)),   H = −Σₐ π log π,
 //!
 //! taken over the first N rows of a batch (those with actions); the rows after them are there
-//! for their values only.
+//! for their values only. With the outer value head (Bonnet et al. 2022) the sum has the term
+//! Σₜ w̄ₜ V̄(xₜ) too. V̄ estimates values under the fixed η̄, so it takes no η input.
 
 use super::{scalar, to_f64, Model, Params};
-use crate::meta::{HeadModel, HeadWeights, Heads, ParamsOf};
+use crate::meta::{HeadModel, HeadWeights, Heads, OuterValues, ParamsOf};
 use anyhow::{bail, ensure, Result};
 use dfdx::prelude::*;
 use rand::Rng;
@@ -109,6 +111,14 @@ type Logits<E, D, T> = Tensor<(usize, usize), E, D, T>;
 /// Values, `[R]`.
 type Values<E, D, T> = Tensor<(usize,), E, D, T>;
 
+/// What the network computes for a batch, recorded on tape `T`.
+struct Outputs<E: Dtype, D: Device<E>, T> {
+    logits: Logits<E, D, T>,
+    values: Values<E, D, T>,
+    /// V̄, with the outer value head.
+    outer: Option<Values<E, D, T>>,
+}
+
 /// The actor-critic network: torso, η embedding, policy and value heads.
 #[derive(Debug, Clone)]
 pub struct ActorCritic<E: Dtype, D: Device<E>> {
@@ -119,6 +129,8 @@ pub struct ActorCritic<E: Dtype, D: Device<E>> {
     /// K, the number of η inputs, and the embedding's width.
     eta_inputs: usize,
     eta_width: usize,
+    /// Whether the network has the outer value head V̄.
+    outer_value: bool,
     _dtype: std::marker::PhantomData<E>,
 }
 
@@ -164,8 +176,15 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             actions,
             eta_inputs,
             eta_width: if eta_inputs > 0 { eta_width } else { 0 },
+            outer_value: false,
             _dtype: std::marker::PhantomData,
         })
+    }
+
+    /// The network with the outer value head V̄ (Bonnet et al. 2022).
+    pub fn with_outer_value(mut self) -> Self {
+        self.outer_value = true;
+        self
     }
 
     fn features(&self) -> usize {
@@ -193,6 +212,10 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             all.push(("eta.bias".into(), e, 0.0));
             all.push(("policy.eta".into(), e * a, 0.01 / (e as f64).sqrt()));
             all.push(("value.eta".into(), e, 1.0 / (e as f64).sqrt()));
+        }
+        if self.outer_value {
+            all.push(("outer.weight".into(), f, head));
+            all.push(("outer.bias".into(), 1, 0.0));
         }
         all
     }
@@ -229,7 +252,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         p: &Params<E, D>,
         x: Tensor<(usize, usize), E, D, T>,
         batch: &NetBatch<E, D>,
-    ) -> (Logits<E, D, T>, Values<E, D, T>) {
+    ) -> Outputs<E, D, T> {
         let r = batch.rows;
         let t = |i: usize| p.tensors[i].retaped::<T>();
         let mut h = x;
@@ -256,18 +279,23 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             value_bias = value_bias + embedding.put_tape(T::default()).matmul(t(i + 7).reshape_like(&(e, 1)));
         }
         let (h, tape) = h.split_tape();
+        let outer = self.outer_value.then(|| {
+            let o = if self.eta_inputs > 0 { i + 8 } else { i + 4 };
+            let v = h.clone().put_tape(T::default()).matmul(t(o).reshape_like(&(f, 1)));
+            (v + t(o + 1).broadcast_like::<_, Axis<0>>(&(r, 1))).reshape_like(&(r,))
+        });
         let logits = h.clone().put_tape(tape).matmul(t(i).reshape_like(&(f, a)))
             + policy_bias.broadcast_like::<_, Axis<0>>(&(r, a));
         let values = h.put_tape(T::default()).matmul(t(i + 2).reshape_like(&(f, 1)))
             + value_bias.broadcast_like::<_, Axis<0>>(&(r, 1));
-        (logits, values.reshape_like(&(r,)))
+        Outputs { logits, values: values.reshape_like(&(r,)), outer }
     }
 
     /// log π(·|x) for each row of `obs` (`[B, obs_len]`), conditioned on `eta`: what an actor
     /// samples from. Returns `[B, A]` row-major.
     pub fn log_policy(&self, params: &Params<E, D>, obs: &[f32], eta: &[f64]) -> Result<Vec<f64>> {
         let batch = self.batch(obs, &[], eta)?;
-        let (logits, _) = self.forward(params, batch.x.clone(), &batch);
+        let logits = self.forward(params, batch.x.clone(), &batch).logits;
         Ok(logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect())
     }
 }
@@ -278,15 +306,20 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
     type Batch = NetBatch<E, D>;
 
     fn heads(&self, params: &ParamsOf<Self>, batch: &NetBatch<E, D>) -> Result<Heads> {
-        let (logits, values) = self.forward(params, batch.x.clone(), batch);
+        let Outputs { logits, values, outer } = self.forward(params, batch.x.clone(), batch);
         let log_p: Vec<f64> = logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect();
         let a = self.actions;
         let rows = log_p.chunks_exact(a).take(batch.head_rows);
         let log_pi = rows.clone().zip(&batch.actions).map(|(l, &act)| l[act]).collect();
         let entropy = rows.map(|l| -l.iter().map(|l| l.exp() * l).sum::<f64>()).collect();
-        let mut values: Vec<f64> = values.as_vec().into_iter().map(to_f64).collect();
-        let bootstrap = values.split_off(batch.head_rows);
-        Ok(Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap })
+        let split = |v: Values<E, D, NoneTape>| {
+            let mut values: Vec<f64> = v.as_vec().into_iter().map(to_f64).collect();
+            let bootstrap = values.split_off(batch.head_rows);
+            (values, bootstrap)
+        };
+        let (values, bootstrap) = split(values);
+        let outer = outer.map(split).map(|(values, bootstrap)| OuterValues { values, bootstrap });
+        Ok(Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap, outer })
     }
 
     fn weighted_grad(
@@ -308,7 +341,7 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         for t in &params.tensors {
             grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
         }
-        let (logits, values) = self.forward(params, batch.x.clone().traced(grads), batch);
+        let Outputs { logits, values, outer } = self.forward(params, batch.x.clone().traced(grads), batch);
         // Σₜ w_pg,t log π(aₜ|xₜ) + w_H Σₜ H(π(·|xₜ)), over the first N rows.
         let (z, tape) = logits.split_tape();
         let log_p = z.clone().put_tape(tape).log_softmax::<Axis<1>>();
@@ -317,7 +350,10 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         let log_p2 = z.put_tape(OwnedTape::default()).log_softmax::<Axis<1>>();
         let neg_entropy = (p * log_p2).sum::<(usize,), Axis<1>>();
         let entropy_term = (neg_entropy * batch.head_mask.clone()).sum() * scalar::<E>(-w.entropy);
-        let value_term = (values * w_v).sum();
+        let mut value_term = (values * w_v).sum();
+        if let (Some(outer), Some(w_outer)) = (outer, &w.outer) {
+            value_term = value_term + (outer * pad(w_outer)).sum();
+        }
         let grads = (pg + value_term + entropy_term).backward();
         Ok(Params { tensors: params.tensors.iter().map(|t| grads.get(t)).collect() })
     }

@@ -97,7 +97,12 @@ impl TdAgent {
             pipeline,
             exp.meta.as_ref(),
             spec.num_states,
-            LearnerOptions { loss: TargetLoss::VALUE, max_grad_norm: None, eta_conditioning: false },
+            LearnerOptions {
+                loss: TargetLoss::VALUE,
+                max_grad_norm: None,
+                eta_conditioning: false,
+                outer_value: false,
+            },
         )?;
         Ok(TdAgent {
             behaviour: Uniform { actions: spec.num_actions },

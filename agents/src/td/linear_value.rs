@@ -65,7 +65,7 @@ impl<E: Dtype, D: Device<E>> HeadModel for LinearValue<E, D> {
         let mut values: Vec<f64> =
             self.theta(params)?.matmul(batch.phi_t.clone()).as_vec().into_iter().map(to_f64).collect();
         let bootstrap = values.split_off(batch.head_rows);
-        Ok(Heads { log_pi: None, values, entropy: None, bootstrap })
+        Ok(Heads { log_pi: None, values, entropy: None, bootstrap, outer: None })
     }
 
     fn weighted_grad(
@@ -120,7 +120,7 @@ mod tests {
         let model = LinearValue::<f64, Cpu>::new(Cpu::default(), 3);
         let batch = model.features(&[1.0, 0.5, -1.0, 0.0, 2.0, 1.0, 0.3, 0.3, 0.3, -2.0, 0.0, 1.5], 4).unwrap();
         let params = [0.2, -0.7, 1.1];
-        let w = HeadWeights { log_pi: None, values: vec![0.5, -1.0, 2.0, 0.25], entropy: 0.0 };
+        let w = HeadWeights { log_pi: None, values: vec![0.5, -1.0, 2.0, 0.25], entropy: 0.0, outer: None };
         let grad = model.weighted_grad(&theta(&params), &batch, &w).unwrap().to_host().remove(0);
         let f = |p: &[f64]| -> f64 {
             model.heads(&theta(p), &batch).unwrap().values.iter().zip(&w.values).map(|(h, w)| h * w).sum()

@@ -108,7 +108,7 @@ impl HeadModel for LinearActorCritic {
             values.push(params[..self.dim].iter().zip(phi).map(|(p, x)| p * x).sum());
             log_pi.push(Self::log_softmax(&self.logits(params, phi))[a]);
         }
-        Ok(Heads { log_pi: Some(log_pi), values, entropy: None, bootstrap: Vec::new() })
+        Ok(Heads { log_pi: Some(log_pi), values, entropy: None, bootstrap: Vec::new(), outer: None })
     }
 
     fn weighted_grad(&self, params: &Params<f64, Cpu>, batch: &AcBatch, w: &HeadWeights) -> Result<Params<f64, Cpu>> {
@@ -137,7 +137,7 @@ fn linear_actor_critic_gradient_matches_central_differences() {
     let model = LinearActorCritic { dim: 2, actions: 3 };
     let batch = AcBatch { features: vec![1.0, -0.5, 0.3, 2.0], actions: vec![2, 0] };
     let theta: Vec<f64> = (0..model.num_params()).map(|i| 0.1 * i as f64 - 0.3).collect();
-    let w = HeadWeights { log_pi: Some(vec![0.7, -1.3]), values: vec![0.4, 2.0], entropy: 0.0 };
+    let w = HeadWeights { log_pi: Some(vec![0.7, -1.3]), values: vec![0.4, 2.0], entropy: 0.0, outer: None };
     let f = |p: &[f64]| {
         let h = model.heads(&params(p), &batch).unwrap();
         let pg: f64 = h.log_pi.unwrap().iter().zip(w.log_pi.as_ref().unwrap()).map(|(h, w)| h * w).sum();
