@@ -67,8 +67,8 @@ pub struct Learner<M: Model> {
     pub pipeline: ReturnPipeline,
     meta: Option<MetaOptimiser<M::Dtype, M::Device>>,
     options: LearnerOptions,
-    /// τ′ of the last meta-step: the τ of the next update.
-    pending: Option<Unroll>,
+    /// τ′ of the last meta-step, with the model's batch of it: the τ of the next update.
+    pending: Option<(Unroll, M::Batch)>,
     /// The network behind a learned reward, when the pipeline has one.
     reward: Option<LearnedReward<M::Dtype, M::Device>>,
     /// dJ′/dx of the last meta-step, one per learnt number (in the order of
@@ -160,8 +160,12 @@ impl<M: Model> Learner<M> {
             .collect()
     }
 
-    fn evaluate(&self, unroll: &Unroll, params: &ParamsOf<M>, eta: &[f64]) -> Result<Evaluated<M>> {
-        let batch = self.model.batch(&unroll.rows(), &unroll.actions, eta)?;
+    /// The model's batch of an unroll, conditioned on η.
+    fn batch(&self, unroll: &Unroll, eta: &[f64]) -> Result<M::Batch> {
+        self.model.batch(&unroll.rows(), &unroll.actions, eta)
+    }
+
+    fn evaluate(&self, unroll: &Unroll, batch: M::Batch, params: &ParamsOf<M>) -> Result<Evaluated<M>> {
         let heads = self.model.heads(params, &batch)?;
         check_heads(&heads)?;
         let mut traj = unroll.trajectory(&heads)?;
@@ -178,15 +182,19 @@ impl<M: Model> Learner<M> {
     pub fn update(&mut self, collect: &mut Act<M>) -> Result<UpdateReport> {
         let mut report = UpdateReport::default();
         let eta = self.eta();
-        let tau_unroll = match self.pending.take() {
-            Some(u) => u,
+        let (tau_unroll, batch) = match self.pending.take() {
+            Some((u, batch)) => {
+                let batch = self.model.condition(&batch, &eta)?;
+                (u, batch)
+            }
             None => {
                 let u = collect(&self.params, &eta)?;
                 report.frames += (u.t * u.b) as u64;
-                u
+                let batch = self.batch(&u, &eta)?;
+                (u, batch)
             }
         };
-        let tau = self.evaluate(&tau_unroll, &self.params, &eta)?;
+        let tau = self.evaluate(&tau_unroll, batch, &self.params)?;
         let evaluation = self.pipeline.evaluate(&tau.traj)?;
         report.scalars.push(("loss".into(), self.options.loss.value(&evaluation.targets, &tau.heads)));
         if let Some(h) = &tau.heads.entropy {
@@ -238,7 +246,8 @@ impl<M: Model> Learner<M> {
         } else {
             tau_unroll.clone()
         };
-        let next = self.evaluate(&next_unroll, &self.params, &self.eta_bar(meta))?;
+        let next_batch = self.batch(&next_unroll, &self.eta_bar(meta))?;
+        let next = self.evaluate(&next_unroll, next_batch, &self.params)?;
         let (objective, g_prime) = if next.heads.outer.is_some() {
             let heads = next.heads.outer_view();
             meta.objective(&self.model, &self.params, &next.batch, &next_unroll.trajectory(&heads)?, &heads)?
@@ -272,7 +281,7 @@ impl<M: Model> Learner<M> {
             self.last_reward_gradient = Some(g);
         }
         if meta.next_batch {
-            self.pending = Some(next_unroll);
+            self.pending = Some((next_unroll, next.batch));
         }
         Ok(())
     }
@@ -333,7 +342,7 @@ impl<M: Model> Learner<M> {
             put(tensors, "reward.adam.v", &names, &r.adam.state.v);
             extra.insert("reward.adam.t".into(), r.adam.state.t.into());
         }
-        if let Some(u) = &self.pending {
+        if let Some((u, _)) = &self.pending {
             extra.insert("pending".into(), serde_json::to_value(PendingShape::of(u)).expect("plain numbers"));
             tensors.extend(pending_tensors(u));
         }
@@ -378,7 +387,9 @@ impl<M: Model> Learner<M> {
         self.pending = match extra.get("pending") {
             Some(shape) => {
                 let shape: PendingShape = serde_json::from_value(shape.clone()).context("checkpoint `pending`")?;
-                Some(shape.restore(&get)?)
+                let unroll = shape.restore(&get)?;
+                let batch = self.batch(&unroll, &self.eta())?;
+                Some((unroll, batch))
             }
             None => None,
         };

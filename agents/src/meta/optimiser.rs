@@ -25,9 +25,6 @@ use dfdx::prelude::{Cpu, Device, Dtype};
 use mgrl_core::config::{MetaConfig, MetaMethod};
 use mgrl_core::TargetCotangents;
 
-/// Numbers learnt above which `method = "auto"` picks the cotangent method.
-const AUTO_SURROGATE_MAX: usize = 4;
-
 /// Relative size of the central-difference step of method (b): ε = STEP·max(‖θ‖, 1)/‖d‖.
 /// Its error is O(ε²): below 1e-8 relative in f64 for smooth heads, exact for linear ones.
 const DIRECTIONAL_STEP: f64 = 1e-4;
@@ -86,7 +83,9 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
     ) -> Result<Self> {
         let (learnt, networks) = (pipeline.num_learnt(), pipeline.networks());
         let method = match cfg.method {
-            MetaMethod::Auto if learnt <= AUTO_SURROGATE_MAX && networks.is_empty() => MetaMethod::Surrogate,
+            // Method (b) costs two forward passes whatever is learnt, (a) a backward pass
+            // (about three forward passes) per learnt number; (a) alone keeps μ's trace.
+            MetaMethod::Auto if cfg.trace_decay > 0.0 => MetaMethod::Surrogate,
             MetaMethod::Auto => MetaMethod::Cotangent,
             m => m,
         };

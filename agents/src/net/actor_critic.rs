@@ -400,4 +400,9 @@ impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
             eta: self.dev.tensor_from_vec(eta.iter().map(|&v| scalar(v)).collect(), (eta.len(),)),
         })
     }
+    fn condition(&self, batch: &NetBatch<E, D>, eta: &[f64]) -> Result<NetBatch<E, D>> {
+        ensure!(eta.len() == self.eta_inputs, "the network takes {} η inputs, got {}", self.eta_inputs, eta.len());
+        let eta = self.dev.tensor_from_vec(eta.iter().map(|&v| scalar(v)).collect(), (eta.len(),));
+        Ok(NetBatch { eta, ..batch.clone() })
+    }
 }

@@ -26,4 +26,7 @@ pub trait Model: HeadModel {
     /// `actions.len()` rows carry heads (the actions taken there) and the rest only values,
     /// with the network conditioned on `eta` (held constant: no gradient flows into it).
     fn batch(&self, obs: &[f32], actions: &[usize], eta: &[f64]) -> Result<Self::Batch>;
+
+    /// `batch` conditioned on another η; cheap (the observations are shared, not rebuilt).
+    fn condition(&self, batch: &Self::Batch, eta: &[f64]) -> Result<Self::Batch>;
 }

@@ -105,6 +105,11 @@ impl<E: Dtype, D: Device<E>> Model for LinearValue<E, D> {
         let phi: Vec<f64> = obs.iter().map(|&x| x as f64).collect();
         self.features(&phi, actions.len())
     }
+
+    /// A linear value takes no η.
+    fn condition(&self, batch: &Features<E, D>, _eta: &[f64]) -> Result<Features<E, D>> {
+        Ok(batch.clone())
+    }
 }
 
 #[cfg(test)]

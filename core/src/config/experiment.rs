@@ -51,7 +51,7 @@ impl Section {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetaMethod {
-    /// (a) for at most 4 learnt numbers, (b) otherwise.
+    /// (b), the cheaper whatever is learnt, unless `trace_decay` > 0, which needs (a).
     Auto,
     /// (a) one surrogate backward pass per learnt number.
     Surrogate,
