@@ -10,7 +10,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dfdx::tensor::Cpu;
-use mgrl_agents::actor::{Actor, Behaviour};
+use mgrl_agents::actor::{Actor, Uniform};
 use mgrl_agents::learner::{eta_names, Learner, LearnerOptions};
 use mgrl_agents::meta::{ReturnPipeline, TargetLoss};
 use mgrl_agents::net::{ActorCritic, NetworkConfig};
@@ -19,7 +19,7 @@ use mgrl_agents::td::TdAgent;
 use mgrl_agents::unroll::Unroll;
 use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// The `mgrl` program's allocator (agents/src/main.rs), so that the bench measures what users run.
@@ -59,25 +59,6 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// A uniformly random behaviour, to record unrolls.
-struct Random(usize);
-
-impl Behaviour for Random {
-    fn act(
-        &mut self,
-        _: &[f32],
-        rng: &mut ChaCha8Rng,
-        actions: &mut [usize],
-        log_probs: &mut [f64],
-    ) -> anyhow::Result<()> {
-        for (a, l) in actions.iter_mut().zip(log_probs) {
-            *a = rng.gen_range(0..self.0);
-            *l = -(self.0 as f64).ln();
-        }
-        Ok(())
-    }
-}
-
 fn minatar_experiment(meta: Option<&str>) -> Experiment {
     let (ret, meta) = match meta {
         Some(method) => (
@@ -100,7 +81,7 @@ fn bench_actor_critic(c: &mut Criterion) {
     let spec = env.spec().clone();
     let mut actor = Actor::new(env, T, ChaCha8Rng::seed_from_u64(0)).unwrap();
     let unrolls: Vec<Unroll> =
-        (0..8).map(|_| actor.unroll(&mut Random(spec.num_actions), &mut Vec::new()).unwrap()).collect();
+        (0..8).map(|_| actor.unroll(&mut Uniform { actions: spec.num_actions }, &mut Vec::new()).unwrap()).collect();
     let mut group = c.benchmark_group("actor_critic_learner_step_minatar_conv_T20_B64");
     group.sample_size(20);
     for (label, meta) in

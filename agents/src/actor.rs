@@ -8,6 +8,7 @@ use crate::run::guard::catch_panic;
 use crate::unroll::Unroll;
 use anyhow::{bail, Result};
 use mgrl_envs::{EnvError, EnvSpec, EnvState, StepBuffers, VecEnv};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,21 @@ use serde::{Deserialize, Serialize};
 pub trait Behaviour {
     /// Writes aᵢ and log μ(aᵢ|xᵢ) for each environment's observation (`obs`: `[B, obs_len]`).
     fn act(&mut self, obs: &[f32], rng: &mut ChaCha8Rng, actions: &mut [usize], log_probs: &mut [f64]) -> Result<()>;
+}
+
+/// The uniformly random policy over `actions` actions (the TD agent's behaviour).
+pub struct Uniform {
+    pub actions: usize,
+}
+
+impl Behaviour for Uniform {
+    fn act(&mut self, _obs: &[f32], rng: &mut ChaCha8Rng, actions: &mut [usize], log_probs: &mut [f64]) -> Result<()> {
+        for (a, l) in actions.iter_mut().zip(log_probs) {
+            *a = rng.gen_range(0..self.actions);
+            *l = -(self.actions as f64).ln();
+        }
+        Ok(())
+    }
 }
 
 /// B environments stepped T at a time.

@@ -18,10 +18,11 @@ use dfdx::tensor::Cpu;
 use mgrl_agents::learner::{Learner, LearnerOptions};
 use mgrl_agents::meta::{HeadModel, ReturnPipeline, TargetLoss};
 use mgrl_agents::net::{ActorCritic, Model, NetworkConfig, Params, RewardNet};
+use mgrl_agents::optim::Optimizer;
 use mgrl_agents::unroll::Unroll;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{experiment, optimizer};
+use support::{assert_matches_central_differences, experiment, optimizer};
 
 // Link the plugin crates whose plugins are tested.
 use mgrl_plugin_retrace as _;
@@ -56,6 +57,35 @@ fn random_unroll(rng: &mut ChaCha8Rng, obs_len: usize) -> Unroll {
     }
 }
 
+/// The learner's state before its second update.
+struct Before {
+    theta: Params<f64, Cpu>,
+    optim: Optimizer<f64, Cpu>,
+    /// The learnt numbers x.
+    x0: Vec<f64>,
+    /// The network's η input.
+    eta: Vec<f64>,
+    /// The learned reward network's weights, if any.
+    reward: Option<Vec<Vec<f64>>>,
+}
+
+/// Two updates of `learner` on three unrolls (τ = 0, τ′ = 1, then τ = 1, τ′ = 2), and its state
+/// between them: the second update is the one checked, its optimiser with history.
+fn two_updates(learner: &mut Learner<ActorCritic<f64, Cpu>>, unrolls: &[Unroll]) -> Before {
+    let mut next = unrolls.iter().cloned();
+    let mut collect = |_: &_, _: &[f64]| Ok(next.next().expect("three unrolls"));
+    learner.update(&mut collect).unwrap();
+    let before = Before {
+        theta: learner.params.clone(),
+        optim: learner.optimizer().clone(),
+        x0: learner.pipeline.params(),
+        eta: learner.eta(),
+        reward: learner.reward_params().map(Params::to_host),
+    };
+    learner.update(&mut collect).unwrap();
+    before
+}
+
 fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shape: &[usize], outer: bool) {
     let exp = experiment(plugin, false, method);
     let pipeline = ReturnPipeline::from_experiment(&exp, Some(STATES)).unwrap();
@@ -71,15 +101,8 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
             .unwrap();
     let obs_len: usize = obs_shape.iter().product();
     let unrolls: Vec<Unroll> = (0..3).map(|_| random_unroll(&mut rng, obs_len)).collect();
-    let mut next = unrolls.clone().into_iter();
-    let mut collect = |_: &_, _: &[f64]| Ok(next.next().expect("three unrolls"));
-    learner.update(&mut collect).unwrap();
-
-    // The state the second update starts from.
-    let theta = learner.params.clone();
-    let optim = learner.optimizer().clone();
-    let x0 = learner.pipeline.params();
-    let eta = learner.eta();
+    let Before { theta, optim, x0, eta, .. } = two_updates(&mut learner, &unrolls);
+    let grad = learner.last_meta_gradient.clone();
     assert_eq!(eta.len(), eta_inputs, "every learnt scalar is a network input");
     let objective = ReturnPipeline::from_return(&exp.meta.as_ref().unwrap().objective, Some(STATES)).unwrap();
     let reference = objective.meta_values();
@@ -89,8 +112,6 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
         .zip(&eta)
         .map(|(name, v)| reference.iter().find(|(m, _)| m == name).map_or(*v, |(_, r)| *r))
         .collect();
-    learner.update(&mut collect).unwrap();
-    let grad = learner.last_meta_gradient.clone();
 
     // Brute force: L(x) with κ, (s, o), the η inputs and the targets of J′ held fixed.
     let (tau, tau_next) = (&unrolls[1], &unrolls[2]);
@@ -118,29 +139,11 @@ fn check(plugin: &str, opt: &str, method: &str, network: NetworkConfig, obs_shap
     // J′ bootstraps on, and regresses, V̄ when the network has it.
     let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap().outer_view();
     let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
-    let mut loss_at = |x: &[f64]| {
+    let loss_at = |x: &[f64]| {
         let theta_x = theta_at(&inner_grad(x));
         loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap().outer_view())
     };
-    let h = 1e-5;
-    let brute: Vec<f64> = (0..x0.len())
-        .map(|k| {
-            let (mut plus, mut minus) = (x0.clone(), x0.clone());
-            plus[k] += h;
-            minus[k] -= h;
-            (loss_at(&plus) - loss_at(&minus)) / (2.0 * h)
-        })
-        .collect();
-    let scale = brute.iter().fold(0.0f64, |m, b| m.max(b.abs()));
-    assert!(scale > 1e-9, "{plugin}: the meta-gradient is zero, the test would prove nothing");
-    assert_eq!(grad.len(), brute.len());
-    for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
-        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
-        assert!(
-            rel < 1e-4,
-            "{plugin}/{opt}/{method}: learnt number {k}: learner {a} vs brute force {b} (rel {rel:.2e})"
-        );
-    }
+    assert_matches_central_differences(&grad, &x0, loss_at, &format!("{plugin}/{opt}/{method}"));
 }
 
 fn mlp(plugin: &str, opt: &str, method: &str) {
@@ -257,17 +260,9 @@ fn check_learned_reward(opt: &str) {
         .unwrap()
         .with_reward_network(reward_net.clone(), &mut rng, 0.01);
     let unrolls: Vec<Unroll> = (0..3).map(|_| random_unroll(&mut rng, 4)).collect();
-    let mut next = unrolls.clone().into_iter();
-    let mut collect = |_: &_, _: &[f64]| Ok(next.next().expect("three unrolls"));
-    learner.update(&mut collect).unwrap();
-
-    let theta = learner.params.clone();
-    let optim = learner.optimizer().clone();
-    let x0 = learner.pipeline.params();
-    let w0 = learner.reward_params().unwrap().to_host();
-    let eta = learner.eta();
+    let Before { theta, optim, x0, eta, reward } = two_updates(&mut learner, &unrolls);
+    let w0 = reward.expect("the learner has a reward network");
     let eta_bar = vec![0.99];
-    learner.update(&mut collect).unwrap();
     let grad = learner.last_reward_gradient.clone().unwrap().to_host();
 
     let (tau, tau_next) = (&unrolls[1], &unrolls[2]);
@@ -292,31 +287,23 @@ fn check_learned_reward(opt: &str) {
     let objective = ReturnPipeline::from_return(&exp.meta.as_ref().unwrap().objective, None).unwrap();
     let heads_next = model.heads(&theta_at(&g0), &batch_next).unwrap();
     let fixed_targets = objective.evaluate(&tau_next.trajectory(&heads_next).unwrap()).unwrap().targets;
-    let loss_at =
-        |w: &[Vec<f64>]| loss.value(&fixed_targets, &model.heads(&theta_at(&inner_grad(w)), &batch_next).unwrap());
-    let h = 1e-5;
-    let mut scale = 0.0f64;
-    let mut pairs = Vec::new();
-    for (t, tensor) in w0.iter().enumerate() {
-        for i in 0..tensor.len() {
-            let shifted = |d: f64| {
-                let mut w = w0.clone();
-                w[t][i] += d;
-                w
-            };
-            let brute = (loss_at(&shifted(h)) - loss_at(&shifted(-h))) / (2.0 * h);
-            scale = scale.max(brute.abs());
-            pairs.push((t, i, grad[t][i], brute));
-        }
-    }
-    assert!(scale > 1e-9, "the reward network's meta-gradient is zero, the test would prove nothing");
-    for (t, i, a, b) in pairs {
-        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
-        assert!(
-            rel < 1e-4,
-            "learned reward/{opt}: tensor {t} entry {i}: learner {a} vs brute force {b} (rel {rel:.2e})"
-        );
-    }
+    let lengths: Vec<usize> = w0.iter().map(Vec::len).collect();
+    let unflatten = |flat: &[f64]| -> Vec<Vec<f64>> {
+        let mut rest = flat;
+        lengths
+            .iter()
+            .map(|&n| {
+                let (head, tail) = rest.split_at(n);
+                rest = tail;
+                head.to_vec()
+            })
+            .collect()
+    };
+    let loss_at = |w: &[f64]| {
+        loss.value(&fixed_targets, &model.heads(&theta_at(&inner_grad(&unflatten(w))), &batch_next).unwrap())
+    };
+    let flat = |w: &[Vec<f64>]| w.concat();
+    assert_matches_central_differences(&flat(&grad), &flat(&w0), loss_at, &format!("learned reward/{opt}"));
 }
 
 #[test]

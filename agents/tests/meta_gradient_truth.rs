@@ -17,7 +17,7 @@ use mgrl_agents::td::LinearValue;
 use mgrl_core::Batch;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{experiment, optimizer, params, AcBatch, LinearActorCritic};
+use support::{assert_matches_central_differences, experiment, optimizer, params, AcBatch, LinearActorCritic};
 
 // Link the plugin crates whose plugins are tested.
 use mgrl_plugin_retrace as _;
@@ -125,31 +125,13 @@ fn check<M: HeadModel<Dtype = f64, Device = Cpu>>(
     // Brute force: L(x) with (s, o) and the targets of J′ held fixed.
     let fixed_targets = meta.objective.evaluate(&traj_next).unwrap().targets;
     let x0 = pipeline.params();
-    let mut loss_at = |x: &[f64]| {
+    let loss_at = |x: &[f64]| {
         pipeline.set_params(x).unwrap();
         let (_, g) = inner_grad(&pipeline);
         let theta_x = theta.add_scaled(&step.offset, 1.0).add_scaled(&step.scale.zip(&g, |s, g| s * g), -1.0);
         objective_loss.value(&fixed_targets, &model.heads(&theta_x, &batch_next).unwrap())
     };
-    let h = 1e-5;
-    let brute: Vec<f64> = (0..x0.len())
-        .map(|k| {
-            let (mut plus, mut minus) = (x0.clone(), x0.clone());
-            plus[k] += h;
-            minus[k] -= h;
-            (loss_at(&plus) - loss_at(&minus)) / (2.0 * h)
-        })
-        .collect();
-    let scale = brute.iter().fold(0.0f64, |m, b| m.max(b.abs()));
-    assert!(scale > 1e-9, "{plugin}: the meta-gradient is zero, the test would prove nothing");
-    assert_eq!(grad.len(), brute.len());
-    for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
-        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
-        assert!(
-            rel < 1e-4,
-            "{plugin}/{opt}/{method}: learnt number {k}: meta-gradient {a} vs brute force {b} (rel {rel:.2e})"
-        );
-    }
+    assert_matches_central_differences(&grad, &x0, loss_at, &format!("{plugin}/{opt}/{method}"));
 }
 
 fn check_actor_critic(plugin: &str, opt: &str, per_state: bool, method: &str) {

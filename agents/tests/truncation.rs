@@ -5,13 +5,13 @@
 //! a truncation moves when the next episode's rewards change.
 
 use dfdx::tensor::Cpu;
-use mgrl_agents::actor::{Actor, Behaviour};
+use mgrl_agents::actor::{Actor, Uniform};
 use mgrl_agents::meta::{HeadModel, ReturnPipeline};
 use mgrl_agents::net::{ActorCritic, Model, NetworkConfig};
 use mgrl_agents::unroll::Unroll;
 use mgrl_core::config::Experiment;
 use mgrl_core::{registry, PluginKind};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 // Link the plugin crates whose plugins are tested.
@@ -21,30 +21,12 @@ use mgrl_returns as _;
 const GAMMA: f64 = 0.9;
 const LIMIT: usize = 6;
 
-struct Random;
-
-impl Behaviour for Random {
-    fn act(
-        &mut self,
-        _: &[f32],
-        rng: &mut ChaCha8Rng,
-        actions: &mut [usize],
-        log_probs: &mut [f64],
-    ) -> anyhow::Result<()> {
-        for (a, l) in actions.iter_mut().zip(log_probs) {
-            *a = rng.gen_range(0..2);
-            *l = 0.5f64.ln();
-        }
-        Ok(())
-    }
-}
-
 fn cartpole_unroll() -> Unroll {
     let mut options = toml::Table::new();
     options.insert("max_episode_steps".into(), toml::Value::Integer(LIMIT as i64));
     let env = mgrl_envs::registry::make("cartpole", 2, 3, &options).unwrap();
     let mut actor = Actor::new(env, 15, ChaCha8Rng::seed_from_u64(5)).unwrap();
-    actor.unroll(&mut Random, &mut Vec::new()).unwrap()
+    actor.unroll(&mut Uniform { actions: 2 }, &mut Vec::new()).unwrap()
 }
 
 /// The `[return]` of `plugin` with γ = GAMMA and λ = 1 where it has them.

@@ -4,7 +4,7 @@
 //! Actions (for environments that have a choice) are uniformly random: the agent predicts
 //! the value of the random policy. The inner loss is the value regression alone.
 
-use crate::actor::{Actor, Behaviour};
+use crate::actor::{Actor, Uniform};
 use crate::agent::{Agent, AgentEntry, AgentState, UpdateReport};
 use crate::learner::{Learner, LearnerOptions};
 use crate::meta::{ReturnPipeline, TargetLoss};
@@ -14,7 +14,7 @@ use anyhow::Result;
 use dfdx::tensor::Cpu;
 use mgrl_core::config::Experiment;
 use mgrl_core::MetaKind;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// The `[agent]` options of `kind = "td"`.
@@ -32,21 +32,6 @@ pub struct TdOptions {
 
 fn one() -> usize {
     1
-}
-
-/// The uniformly random behaviour of the TD agent.
-struct Uniform {
-    actions: usize,
-}
-
-impl Behaviour for Uniform {
-    fn act(&mut self, _obs: &[f32], rng: &mut ChaCha8Rng, actions: &mut [usize], log_probs: &mut [f64]) -> Result<()> {
-        for (a, l) in actions.iter_mut().zip(log_probs) {
-            *a = rng.gen_range(0..self.actions);
-            *l = -(self.actions as f64).ln();
-        }
-        Ok(())
-    }
 }
 
 pub struct TdAgent {

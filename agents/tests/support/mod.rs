@@ -63,6 +63,33 @@ pub fn optimizer(name: &str) -> OptimizerConfig {
     }
 }
 
+/// Asserts that `grad` is the gradient of `loss_at` at `x0`: central differences with step
+/// 1e-5, relative error below 1e-4 (relative to each entry, floored at 1e-3 of the largest),
+/// and not all zero (else the test would prove nothing).
+pub fn assert_matches_central_differences(
+    grad: &[f64],
+    x0: &[f64],
+    mut loss_at: impl FnMut(&[f64]) -> f64,
+    what: &str,
+) {
+    let h = 1e-5;
+    let brute: Vec<f64> = (0..x0.len())
+        .map(|k| {
+            let (mut plus, mut minus) = (x0.to_vec(), x0.to_vec());
+            plus[k] += h;
+            minus[k] -= h;
+            (loss_at(&plus) - loss_at(&minus)) / (2.0 * h)
+        })
+        .collect();
+    let scale = brute.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+    assert!(scale > 1e-9, "{what}: the meta-gradient is zero, the test would prove nothing");
+    assert_eq!(grad.len(), brute.len());
+    for (k, (a, b)) in grad.iter().zip(&brute).enumerate() {
+        let rel = (a - b).abs() / b.abs().max(1e-3 * scale);
+        assert!(rel < 1e-4, "{what}: learnt number {k}: meta-gradient {a} vs brute force {b} (rel {rel:.2e})");
+    }
+}
+
 /// A batch for [`LinearActorCritic`]: features `[N, D]` and the actions taken.
 #[derive(Debug, Clone)]
 pub struct AcBatch {
