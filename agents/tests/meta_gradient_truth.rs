@@ -110,7 +110,8 @@ fn check<M: HeadModel<Dtype = f64, Device = Cpu>>(
     let batch_next = to_batch(&tau_next, false);
     let traj_next = with_values(&tau_next, &theta_prime);
     let heads_next = model.heads(&theta_prime, &batch_next).unwrap();
-    let (_, g_prime) = meta.objective(model, &theta_prime, &batch_next, &traj_next, &heads_next).unwrap();
+    let (_, w_prime) = meta.objective_weights(&traj_next, &heads_next).unwrap();
+    let g_prime = model.weighted_grad(&theta_prime, &batch_next, &w_prime).unwrap();
     let inner = InnerStep {
         model,
         params: &theta,

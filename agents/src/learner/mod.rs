@@ -46,10 +46,9 @@ pub struct LearnerOptions {
     pub outer_value: bool,
 }
 
-/// An unroll as a model and the return see it under some θ and η.
+/// τ as the model and the return saw it in the inner step.
 struct Evaluated<M: HeadModel> {
     batch: M::Batch,
-    heads: Heads,
     traj: Trajectory,
 }
 
@@ -166,16 +165,16 @@ impl<M: Model> Learner<M> {
         self.model.batch(&unroll.rows(), &unroll.actions, eta)
     }
 
-    fn evaluate(&self, unroll: &Unroll, batch: M::Batch, params: &ParamsOf<M>) -> Result<Evaluated<M>> {
-        let heads = self.model.heads(params, &batch)?;
-        check_heads(&heads)?;
-        let mut traj = unroll.trajectory(&heads)?;
+    /// The return's view of an unroll under `heads`, with the learned reward's outputs.
+    fn trajectory(&self, unroll: &Unroll, heads: &Heads) -> Result<Trajectory> {
+        check_heads(heads)?;
+        let mut traj = unroll.trajectory(heads)?;
         match (&self.reward, self.pipeline.networks().first()) {
             (Some(r), _) => traj.network_meta = vec![r.net.rewards(&r.params, &unroll.obs, &unroll.actions)?],
             (None, Some((name, _))) => bail!("`{name}` is produced by a network, which this agent does not have"),
             (None, None) => {}
         }
-        Ok(Evaluated { traj, batch, heads })
+        Ok(traj)
     }
 
     /// One update: the inner step on τ (the pending unroll, or one collected now), and, with
@@ -195,22 +194,32 @@ impl<M: Model> Learner<M> {
                 (u, batch)
             }
         };
-        let tau = self.evaluate(&tau_unroll, batch, &self.params)?;
-        let evaluation = self.pipeline.evaluate(&tau.traj)?;
-        report.scalars.push(("loss".into(), self.options.loss.value(&evaluation.targets, &tau.heads)));
-        if let Some(h) = &tau.heads.entropy {
+        // Heads of θ on τ, targets, and g in one pass of the model.
+        let mut evaluated = None;
+        let (heads, g) = self.model.heads_and_grad(&self.params, &batch, &mut |heads| {
+            let traj = self.trajectory(&tau_unroll, heads)?;
+            let evaluation = self.pipeline.evaluate(&traj)?;
+            let mut w = self.options.loss.weights(&evaluation.targets, heads);
+            let mut outer_loss = None;
+            if let (Some(outer), Some(meta)) = (&heads.outer, &self.meta) {
+                // V̄ regresses towards the targets of J′'s return under η̄, bootstrapping on V̄.
+                let targets = meta.objective.evaluate(&tau_unroll.trajectory(&heads.outer_view())?)?.targets;
+                let loss = TargetLoss { policy: false, ..self.options.loss };
+                outer_loss = Some(loss.value(&targets, &heads.outer_view()));
+                w.outer = Some(self.options.loss.outer_weights(&targets, outer));
+            }
+            evaluated = Some((traj, evaluation, outer_loss));
+            Ok(w)
+        })?;
+        let (traj, evaluation, outer_loss) = evaluated.expect("the weights were asked for");
+        report.scalars.push(("loss".into(), self.options.loss.value(&evaluation.targets, &heads)));
+        if let Some(h) = &heads.entropy {
             report.scalars.push(("entropy".into(), h.iter().sum::<f64>() / h.len() as f64));
         }
-
-        let mut w = self.options.loss.weights(&evaluation.targets, &tau.heads);
-        if let (Some(outer), Some(meta)) = (&tau.heads.outer, &self.meta) {
-            // V̄ regresses towards the targets of J′'s return under η̄, bootstrapping on V̄.
-            let targets = meta.objective.evaluate(&tau_unroll.trajectory(&tau.heads.outer_view())?)?.targets;
-            let outer_loss = TargetLoss { policy: false, ..self.options.loss };
-            report.scalars.push(("outer_value_loss".into(), outer_loss.value(&targets, &tau.heads.outer_view())));
-            w.outer = Some(self.options.loss.outer_weights(&targets, outer));
+        if let Some(l) = outer_loss {
+            report.scalars.push(("outer_value_loss".into(), l));
         }
-        let g = self.model.weighted_grad(&self.params, &tau.batch, &w)?;
+        let tau = Evaluated { batch, traj };
         self.check_finite(&g, "the gradient of")?;
         let norm = g.norm();
         report.scalars.push(("grad_norm".into(), norm));
@@ -248,13 +257,15 @@ impl<M: Model> Learner<M> {
             tau_unroll.clone()
         };
         let next_batch = self.batch(&next_unroll, &self.eta_bar(meta))?;
-        let next = self.evaluate(&next_unroll, next_batch, &self.params)?;
-        let (objective, g_prime) = if next.heads.outer.is_some() {
-            let heads = next.heads.outer_view();
-            meta.objective(&self.model, &self.params, &next.batch, &next_unroll.trajectory(&heads)?, &heads)?
-        } else {
-            meta.objective(&self.model, &self.params, &next.batch, &next.traj, &next.heads)?
-        };
+        // Heads of θ′ on τ′ and g′ in one pass; J′ bootstraps on V̄ when there is one.
+        let mut objective = 0.0;
+        let (_, g_prime) = self.model.heads_and_grad(&self.params, &next_batch, &mut |heads| {
+            check_heads(heads)?;
+            let heads = heads.outer_view();
+            let (value, w) = meta.objective_weights(&next_unroll.trajectory(&heads)?, &heads)?;
+            objective = value;
+            Ok(w)
+        })?;
         let inner = InnerStep {
             model: &self.model,
             params: theta,
@@ -282,7 +293,7 @@ impl<M: Model> Learner<M> {
             self.last_reward_gradient = Some(g);
         }
         if meta.next_batch {
-            self.pending = Some((next_unroll, next.batch));
+            self.pending = Some((next_unroll, next_batch));
         }
         Ok(())
     }

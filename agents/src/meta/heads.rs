@@ -82,6 +82,20 @@ pub trait HeadModel {
 
     /// ∇θ [Σₜ (w_pg,t h_pg,t(θ) + w_v,t h_v,t(θ)) + w_H Σₜ Hₜ(θ)] at θ: one backward pass.
     fn weighted_grad(&self, params: &ParamsOf<Self>, batch: &Self::Batch, w: &HeadWeights) -> Result<ParamsOf<Self>>;
+
+    /// The heads at θ, and the gradient of [`Self::weighted_grad`] with the weights that
+    /// `weights` makes of those heads (the targets of a loss depend on its values). A model
+    /// that can keeps its forward pass for the backward one; this default runs two.
+    fn heads_and_grad(
+        &self,
+        params: &ParamsOf<Self>,
+        batch: &Self::Batch,
+        weights: &mut dyn FnMut(&Heads) -> Result<HeadWeights>,
+    ) -> Result<(Heads, ParamsOf<Self>)> {
+        let heads = self.heads(params, batch)?;
+        let w = weights(&heads)?;
+        Ok((heads, self.weighted_grad(params, batch, &w)?))
+    }
 }
 
 /// The inner loss's form: the value regression with cost `value_cost`, the policy gradient

@@ -15,7 +15,7 @@
 //!
 //! It never names a concrete return: the pipeline's plugins supply the JVP and VJP.
 
-use super::{HeadModel, Heads, ParamsOf, PipelineCotangents, ReturnPipeline, TargetLoss, Trajectory};
+use super::{HeadModel, HeadWeights, Heads, ParamsOf, PipelineCotangents, ReturnPipeline, TargetLoss, Trajectory};
 use crate::meta::pipeline::Evaluation;
 use crate::net::Params;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerState};
@@ -115,22 +115,16 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
         self.method
     }
 
-    /// J′(τ′, θ′, η̄) and g′ = ∂J′/∂θ′, given the heads of θ′ on τ′ (`traj` holds their
-    /// values). The targets of J′ are constants, computed once here.
-    pub fn objective<M: HeadModel<Dtype = E, Device = D>>(
-        &self,
-        model: &M,
-        params: &ParamsOf<M>,
-        batch: &M::Batch,
-        traj: &Trajectory,
-        heads: &Heads,
-    ) -> Result<(f64, ParamsOf<M>)> {
+    /// J′(τ′, θ′, η̄) and the weights of the heads whose weighted gradient is g′ = ∂J′/∂θ′,
+    /// given the heads of θ′ on τ′ (`traj` holds their values). The targets of J′ are
+    /// constants, computed once here.
+    pub fn objective_weights(&self, traj: &Trajectory, heads: &Heads) -> Result<(f64, HeadWeights)> {
         let targets = self.objective.evaluate(traj)?.targets;
         let mut w = self.objective_loss.weights(&targets, heads);
         if self.outer_value {
             w.outer = Some(std::mem::replace(&mut w.values, vec![0.0; targets.values.len()]));
         }
-        Ok((self.objective_loss.value(&targets, heads), model.weighted_grad(params, batch, &w)?))
+        Ok((self.objective_loss.value(&targets, heads), w))
     }
 
     /// dJ′/dx for every learnt number of `pipeline`, and dJ′/d(output) for every network

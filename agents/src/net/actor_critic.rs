@@ -106,8 +106,10 @@ pub struct NetBatch<E: Dtype, D: Device<E>> {
     eta: Tensor<(usize,), E, D>,
 }
 
+/// A `[rows, columns]` tensor recorded on tape `T`.
+type Matrix<E, D, T> = Tensor<(usize, usize), E, D, T>;
 /// Policy logits, `[R, A]`.
-type Logits<E, D, T> = Tensor<(usize, usize), E, D, T>;
+type Logits<E, D, T> = Matrix<E, D, T>;
 /// Values, `[R]`.
 type Values<E, D, T> = Tensor<(usize,), E, D, T>;
 
@@ -306,20 +308,7 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
     type Batch = NetBatch<E, D>;
 
     fn heads(&self, params: &ParamsOf<Self>, batch: &NetBatch<E, D>) -> Result<Heads> {
-        let Outputs { logits, values, outer } = self.forward(params, batch.x.clone(), batch);
-        let log_p: Vec<f64> = logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect();
-        let a = self.actions;
-        let rows = log_p.chunks_exact(a).take(batch.head_rows);
-        let log_pi = rows.clone().zip(&batch.actions).map(|(l, &act)| l[act]).collect();
-        let entropy = rows.map(|l| -l.iter().map(|l| l.exp() * l).sum::<f64>()).collect();
-        let split = |v: Values<E, D, NoneTape>| {
-            let mut values: Vec<f64> = v.as_vec().into_iter().map(to_f64).collect();
-            let bootstrap = values.split_off(batch.head_rows);
-            (values, bootstrap)
-        };
-        let (values, bootstrap) = split(values);
-        let outer = outer.map(split).map(|(values, bootstrap)| OuterValues { values, bootstrap });
-        Ok(Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap, outer })
+        Ok(self.read_heads(&self.forward(params, batch.x.clone(), batch), batch))
     }
 
     fn weighted_grad(
@@ -328,6 +317,66 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         batch: &NetBatch<E, D>,
         w: &HeadWeights,
     ) -> Result<ParamsOf<Self>> {
+        let outputs = self.forward(params, self.traced_input(params, batch)?, batch);
+        self.backward(params, batch, outputs, w)
+    }
+
+    /// One forward pass, recorded, for both the heads and the gradient.
+    fn heads_and_grad(
+        &self,
+        params: &ParamsOf<Self>,
+        batch: &NetBatch<E, D>,
+        weights: &mut dyn FnMut(&Heads) -> Result<HeadWeights>,
+    ) -> Result<(Heads, ParamsOf<Self>)> {
+        let outputs = self.forward(params, self.traced_input(params, batch)?, batch);
+        let heads = self.read_heads(&outputs, batch);
+        let w = weights(&heads)?;
+        Ok((heads, self.backward(params, batch, outputs, &w)?))
+    }
+}
+
+impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
+    /// The heads of the network's outputs, copied to the host (a recorded output is read
+    /// without recording anything more).
+    fn read_heads<T: Tape<E, D>>(&self, outputs: &Outputs<E, D, T>, batch: &NetBatch<E, D>) -> Heads {
+        let logits = outputs.logits.retaped::<NoneTape>();
+        let log_p: Vec<f64> = logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect();
+        let a = self.actions;
+        let rows = log_p.chunks_exact(a).take(batch.head_rows);
+        let log_pi = rows.clone().zip(&batch.actions).map(|(l, &act)| l[act]).collect();
+        let entropy = rows.map(|l| -l.iter().map(|l| l.exp() * l).sum::<f64>()).collect();
+        let split = |v: &Values<E, D, T>| {
+            let mut values: Vec<f64> = v.retaped::<NoneTape>().as_vec().into_iter().map(to_f64).collect();
+            let bootstrap = values.split_off(batch.head_rows);
+            (values, bootstrap)
+        };
+        let (values, bootstrap) = split(&outputs.values);
+        let outer = outputs.outer.as_ref().map(split).map(|(values, bootstrap)| OuterValues { values, bootstrap });
+        Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap, outer }
+    }
+
+    /// The input, recording onto a tape with a gradient for every tensor of θ (also those
+    /// the batch does not reach, such as an unused η embedding: their gradient is 0).
+    fn traced_input(
+        &self,
+        params: &Params<E, D>,
+        batch: &NetBatch<E, D>,
+    ) -> Result<Matrix<E, D, OwnedTape<E, D>>> {
+        let mut grads = Gradients::leaky();
+        for t in &params.tensors {
+            grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
+        }
+        Ok(batch.x.clone().traced(grads))
+    }
+
+    /// ∇θ of the weighted sum of the heads (module doc), from a recorded forward pass.
+    fn backward(
+        &self,
+        params: &Params<E, D>,
+        batch: &NetBatch<E, D>,
+        Outputs { logits, values, outer }: Outputs<E, D, OwnedTape<E, D>>,
+        w: &HeadWeights,
+    ) -> Result<Params<E, D>> {
         let (n, r, a) = (batch.head_rows, batch.rows, self.actions);
         ensure!(w.values.len() == n, "actor-critic: {} value weights for {n} rows", w.values.len());
         let pad = |x: &[f64]| -> Tensor<(usize,), E, D> {
@@ -337,11 +386,6 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         };
         let w_pg = pad(w.log_pi.as_deref().unwrap_or(&vec![0.0; n]));
         let w_v = pad(&w.values);
-        let mut grads = Gradients::leaky();
-        for t in &params.tensors {
-            grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
-        }
-        let Outputs { logits, values, outer } = self.forward(params, batch.x.clone().traced(grads), batch);
         // Σₜ w_pg,t log π(aₜ|xₜ) + w_H Σₜ H(π(·|xₜ)), over the first N rows.
         let (z, tape) = logits.split_tape();
         let log_p = z.clone().put_tape(tape).log_softmax::<Axis<1>>();
