@@ -27,6 +27,7 @@ pub mod parallel;
 pub mod registry;
 pub mod return_fn;
 pub mod reward_transform;
+pub mod verify;
 
 pub use batch::Batch;
 pub use error::{Error, Result};
