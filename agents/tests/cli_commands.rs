@@ -27,7 +27,7 @@ fn assert_user_error(out: &Output) -> String {
 #[test]
 fn every_subcommand_help_carries_an_example() {
     let tmp = tempfile::tempdir().unwrap();
-    for sub in ["plugins", "check", "run", "envs", "play", "plot", "report"] {
+    for sub in ["plugins", "check", "run", "envs", "play", "plot", "report", "verify"] {
         let out = mgrl(&[sub, "--help"], tmp.path());
         let help = text(&out.stdout);
         assert!(out.status.success(), "{sub}: {}", text(&out.stderr));

@@ -46,6 +46,22 @@ fn plugins_lists_every_built_in_plugin_with_its_meta_parameters() {
 }
 
 #[test]
+fn verify_passes_every_built_in_plugin_with_a_row_per_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = stdout_of(&mgrl(&["verify"], tmp.path()));
+    assert!(text.starts_with("plugin"), "{text}");
+    for p in mgrl_core::registry::plugins() {
+        for check in ["jvp", "vjp", "adjoint", "T = 1", "domain edges", "non-finite inputs", "serde round trip"] {
+            assert!(text.lines().any(|l| l.starts_with(p.name) && l.contains(check) && l.ends_with("ok")), "{text}");
+        }
+    }
+    let one = stdout_of(&mgrl(&["verify", "clip"], tmp.path()));
+    assert!(one.lines().skip(1).all(|l| l.starts_with("clip ")), "{one}");
+    let err = error_of(&mgrl(&["verify", "nowhere"], tmp.path()));
+    assert!(err.contains("no plugin is called `nowhere`") && err.contains("lambda_return"), "{err}");
+}
+
+#[test]
 fn envs_lists_every_environment_with_its_shape() {
     let tmp = tempfile::tempdir().unwrap();
     let text = stdout_of(&mgrl(&["envs"], tmp.path()));

@@ -13,7 +13,8 @@
 //! - [`registry`]: the plugins linked into the binary, learnt at run time from `inventory`;
 //! - [`config`]: the TOML experiment schema and its validation, with errors that carry line
 //!   and column;
-//! - [`parallel`]: the threads that share out one batch's work.
+//! - [`parallel`]: the threads that share out one batch's work;
+//! - [`verify`]: the checks of a plugin's derivatives and contracts, behind `mgrl verify`.
 //!
 //! Shapes: every per-step array is a row-major `[T, B]` slice of `f64` (time major, `B`
 //! environments side by side), see [`Batch`]. The return mathematics is in `DESIGN.md`.
@@ -27,6 +28,7 @@ pub mod parallel;
 pub mod registry;
 pub mod return_fn;
 pub mod reward_transform;
+pub mod verify;
 
 pub use batch::Batch;
 pub use error::{Error, Result};

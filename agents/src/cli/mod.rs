@@ -8,6 +8,7 @@ mod plot;
 mod plugins;
 mod report;
 mod run;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 #[command(
     name = "mgrl",
     version,
-    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals"
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals\n  mgrl verify                           check every plugin's derivatives and contracts"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +35,7 @@ enum Command {
     Play(play::Args),
     Plot(plot::Args),
     Report(report::Args),
+    Verify(verify::Args),
 }
 
 /// What a subcommand asks the process to exit with.
@@ -58,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Play(a) => play::run(a, &mut out),
         Command::Plot(a) => plot::run(a, &mut out),
         Command::Report(a) => report::run(a, &mut out),
+        Command::Verify(a) => verify::run(a, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
-//! mgrl-returns' truncation tests, run in a binary that links this crate as well, so that they
-//! cover the third-party plugin beside the built-ins (they iterate the registry).
+//! mgrl-returns' truncation test (at a truncation, the target is r + γ V(final observation)),
+//! run in a binary that links this crate as well, so that it covers the third-party plugin
+//! beside the built-ins (it iterates the registry).
 
 use mgrl_plugin_retrace as _;
 
