@@ -95,9 +95,6 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
                  (or \"auto\")"
             );
         }
-        if cfg.trace_decay > 0.0 && method != MetaMethod::Surrogate {
-            bail!("[meta] trace_decay > 0 keeps a trace per learnt number: it needs method = \"surrogate\"");
-        }
         Ok(MetaOptimiser {
             objective: ReturnPipeline::from_return(&cfg.objective, n_states)?,
             objective_loss,
