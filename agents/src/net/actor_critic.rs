@@ -187,6 +187,17 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         self
     }
 
+    /// The numbers of θ.
+    pub fn num_params(&self) -> usize {
+        self.layout().iter().map(|(_, len, _)| len).sum()
+    }
+
+    /// The numbers one observation's forward pass computes (every layer's outputs and the
+    /// heads).
+    pub fn activation_width(&self) -> usize {
+        self.torso.iter().map(Layer::outputs).sum::<usize>() + self.actions + 2 + self.eta_width
+    }
+
     fn features(&self) -> usize {
         self.torso.last().map_or(self.obs_len, Layer::outputs)
     }
