@@ -7,6 +7,7 @@ pub mod agent;
 pub mod env;
 pub mod impala;
 pub mod learner;
+pub mod memory;
 pub mod meta;
 pub mod net;
 pub mod optim;

@@ -163,3 +163,49 @@ fn a_usage_error_exits_1_and_says_what_is_allowed() {
     let err = assert_user_error(&mgrl(&["run"], tmp.path()));
     assert!(err.contains("<CONFIG>"), "{err}");
 }
+
+#[test]
+fn run_refuses_zero_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/td_smoke.toml");
+    let err = assert_user_error(&mgrl(&["run", example.to_str().unwrap(), "--seeds", "0"], tmp.path()));
+    assert!(err.contains("`0` is not a whole number of at least 1"), "{err}");
+    assert!(!tmp.path().join("runs").exists());
+}
+
+#[test]
+fn play_refuses_a_file_name_that_does_not_end_in_gif() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = assert_user_error(&mgrl(&["play", "catch", "--out", "x.png"], tmp.path()));
+    assert!(err.contains("`x.png` does not end in `.gif`"), "{err}");
+    assert!(!tmp.path().join("x.png").exists());
+    assert!(mgrl(&["play", "catch", "--out", "x.GIF"], tmp.path()).status.success());
+}
+
+/// `examples/<example>` with `from` replaced by `to`, written as `big.toml` in `dir`; the
+/// 1-based line of the last line of `to` in it.
+fn write_edited(dir: &Path, example: &str, from: &str, to: &str) -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(example);
+    let text = std::fs::read_to_string(path).unwrap().replace(from, to);
+    std::fs::write(dir.join("big.toml"), &text).unwrap();
+    let last = to.lines().last().unwrap();
+    1 + text.lines().position(|l| l == last).unwrap()
+}
+
+#[test]
+fn an_experiment_too_large_for_the_memory_is_refused_at_its_key_before_anything_is_allocated() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (example, from, to) in [
+        ("catch_impala.toml", "num_envs = 16", "num_envs = 1000000000"),
+        ("catch_impala.toml", "unroll = 20", "unroll = 100000000"),
+        ("td_smoke.toml", "name = \"mrp/fig1b-gamma\"", "name = \"mrp/fig1b-gamma\"\nstates = 100000000000"),
+    ] {
+        let line = write_edited(tmp.path(), example, from, to);
+        for command in ["check", "run"] {
+            let err = assert_user_error(&mgrl(&[command, "big.toml"], tmp.path()));
+            assert!(err.starts_with(&format!("error: big.toml:{line}:")), "{to}: {err}");
+            assert!(err.contains("the experiment needs about") && err.contains("is available"), "{err}");
+        }
+        assert!(!tmp.path().join("runs").exists(), "{to}: a refused run left a folder");
+    }
+}

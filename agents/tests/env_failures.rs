@@ -33,17 +33,30 @@ impl Env for Faulty {
     }
 }
 
+fn spec(name: &str) -> EnvSpec {
+    EnvSpec { name: name.into(), obs_shape: vec![2], num_actions: 1, num_states: None }
+}
+
 fn make(name: &str, panics: bool) -> Result<Box<dyn VecEnv>, EnvError> {
-    let spec = EnvSpec { name: name.into(), obs_shape: vec![2], num_actions: 1, num_states: None };
-    Ok(Box::new(Vectorized::new(spec, vec![Faulty { steps: 0, panics }], None)?))
+    Ok(Box::new(Vectorized::new(spec(name), vec![Faulty { steps: 0, panics }], None)?))
 }
 
 inventory::submit! {
-    EnvEntry { name: "test/panics", description: "panics at step 6", make: |_, _, _| make("test/panics", true) }
+    EnvEntry {
+        name: "test/panics",
+        description: "panics at step 6",
+        spec: |_| Ok(spec("test/panics")),
+        make: |_, _, _| make("test/panics", true),
+    }
 }
 
 inventory::submit! {
-    EnvEntry { name: "test/nan", description: "NaN reward at step 6", make: |_, _, _| make("test/nan", false) }
+    EnvEntry {
+        name: "test/nan",
+        description: "NaN reward at step 6",
+        spec: |_| Ok(spec("test/nan")),
+        make: |_, _, _| make("test/nan", false),
+    }
 }
 
 fn run(env: &str) -> String {

@@ -94,3 +94,16 @@ fn a_learned_reward_for_the_td_agent_is_refused_at_its_transform() {
     std::fs::write(dir.path().join("bad.toml"), text).unwrap();
     assert_check_error_at(dir.path(), line, "use kind = \"impala\"");
 }
+
+#[test]
+fn a_per_state_meta_parameter_on_an_environment_without_numbered_states_is_refused_at_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_catch(dir.path(), |t| {
+        t.replace("name = \"catch\"", "name = \"cartpole\"")
+            .replace("gamma = 0.99", "gamma = { value = 0.9, learnable = true, per_state = true }")
+            + "[meta]\n[meta.objective]\ntype = \"vtrace\"\n"
+    });
+    assert_check_error_at(dir.path(), line_of("gamma = 0.99"), "`cartpole` does not number its states");
+    let stderr = String::from_utf8_lossy(&mgrl(&["check", "bad.toml"], dir.path()).stderr).into_owned();
+    assert!(stderr.starts_with(&format!("error: bad.toml:{}:42:", line_of("gamma = 0.99"))), "{stderr}");
+}

@@ -1,6 +1,6 @@
 //! `mgrl run` as a child process with the real agents (examples/td_smoke.toml, and the
 //! actor-critic meta-learning γ on Catch, examples/catch_meta_gamma.toml, with their `[run]`
-//! sections replaced): killed with SIGKILL mid-run and resumed, stopped with SIGINT and
+//! sections replaced): killed with SIGKILL mid-run and resumed, stopped with SIGINT (or SIGTERM) and
 //! resumed, and run twice with the same seed. In every case the metrics must equal those of
 //! one uninterrupted run (aside from the wall-clock column), with no row repeated or missing,
 //! no damaged checkpoint, and at most one checkpoint interval of work lost.
@@ -150,7 +150,7 @@ fn a_run_killed_mid_way_resumes_to_the_metrics_of_an_uninterrupted_run(case: Cas
 
     let progress = MetricsTable::read(&run).unwrap().values("update").last().copied().unwrap();
     assert_checkpoints_intact(&run);
-    let newest = checkpoint::newest_valid(&run.join("checkpoints")).unwrap().found.unwrap().1;
+    let (newest_path, newest) = checkpoint::newest_valid(&run.join("checkpoints")).unwrap().found.unwrap();
     let lost = progress - newest.counters.update as f64;
     println!(
         "killed after update {progress} of {}; resuming from the checkpoint of update {}",
@@ -158,9 +158,13 @@ fn a_run_killed_mid_way_resumes_to_the_metrics_of_an_uninterrupted_run(case: Cas
     );
     assert!(lost <= CHECKPOINT_INTERVAL as f64, "{lost} updates of work lost (checkpoint every {CHECKPOINT_INTERVAL})");
 
+    let dropped = rows_on_disk(&run) as u64 - newest.counters.metrics_rows;
     let out = run_to_end(&["run", "--resume", run.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
+    // The resume says which checkpoint it used and how many rows it cut off.
+    let said = format!("resumed from {}; dropped {dropped} metrics rows logged after it", newest_path.display());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&said), "{said}");
     assert_every_row_once(case, &run);
     assert_checkpoints_intact(&run);
     assert_eq!(reproducible_metrics(&reference), reproducible_metrics(&run));
@@ -200,4 +204,18 @@ fn ctrl_c_checkpoints_and_stops_and_the_resumed_run_equals_an_uninterrupted_one(
     run_to_end(&["run", "--resume", run.to_str().unwrap()]);
     assert_every_row_once(TD, &run);
     assert_eq!(reproducible_metrics(&reference), reproducible_metrics(&run));
+}
+
+#[test]
+fn sigterm_checkpoints_and_stops_with_exit_status_143() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(TD, tmp.path(), 4);
+    let run = tmp.path().join("terminated");
+    let mut child = mgrl(&["run", config.to_str().unwrap(), "--out", run.to_str().unwrap()]).spawn().unwrap();
+    wait_for_progress(&mut child, &run, 5);
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = finish(child);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(143), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("interrupted after update"), "{stdout}");
 }

@@ -23,7 +23,11 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A plugin name that no linked crate registered.
-    #[error("unknown {kind} plugin `{name}`; registered {kind} plugins: {}", known.join(", "))]
+    #[error(
+        "unknown {kind} plugin `{name}`; registered {kind} plugins: {}. A third-party plugin needs a binary that \
+         links its crate (README, \"Writing a plugin in your own crate\")",
+        known.join(", ")
+    )]
     UnknownPlugin { kind: crate::PluginKind, name: String, known: Vec<String> },
 
     /// A meta-parameter the plugin does not declare, or declares as not learnable.

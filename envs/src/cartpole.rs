@@ -125,12 +125,22 @@ impl Env for CartPole {
 
 /// B carts from the `[env]` options; cart i is seeded with [`env_seed`]`(seed, i)`.
 pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Vectorized<CartPole>, EnvError> {
+    let opts = checked_options(options)?;
+    let envs = (0..num_envs).map(|i| CartPole::new(env_seed(seed, i))).collect();
+    Ok(Vectorized::new(spec(), envs, Some(opts.max_episode_steps))?.with_min_envs_per_thread(MIN_ENVS_PER_THREAD))
+}
+
+fn checked_options(options: &toml::Table) -> Result<CartPoleOptions, EnvError> {
     let opts: CartPoleOptions = registry::options(NAME, options)?;
     if opts.max_episode_steps == 0 {
         return Err(EnvError::Config { env: NAME.into(), message: "`max_episode_steps` must be at least 1".into() });
     }
-    let envs = (0..num_envs).map(|i| CartPole::new(env_seed(seed, i))).collect();
-    Ok(Vectorized::new(spec(), envs, Some(opts.max_episode_steps))?.with_min_envs_per_thread(MIN_ENVS_PER_THREAD))
+    Ok(opts)
+}
+
+/// [`spec`] once the `[env]` options are checked (for the registry).
+fn spec_of(options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    checked_options(options).map(|_| spec())
 }
 
 fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
@@ -141,6 +151,7 @@ inventory::submit! {
     EnvEntry {
         name: NAME,
         description: "Gymnasium CartPole-v1: keep the pole upright, +1 per step, 500 steps at most",
+        spec: spec_of,
         make,
     }
 }

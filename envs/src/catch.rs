@@ -130,10 +130,20 @@ impl Env for Catch {
 
 /// B Catch boards from the `[env]` options; board i is seeded with [`env_seed`]`(seed, i)`.
 pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Vectorized<Catch>, EnvError> {
-    let opts: CatchOptions = registry::options(NAME, options)?;
-    opts.validate()?;
+    let opts = checked_options(options)?;
     let envs = (0..num_envs).map(|i| Catch::new(opts, env_seed(seed, i))).collect();
     Ok(Vectorized::new(opts.spec(), envs, None)?.with_min_envs_per_thread(MIN_ENVS_PER_THREAD))
+}
+
+fn checked_options(options: &toml::Table) -> Result<CatchOptions, EnvError> {
+    let opts: CatchOptions = registry::options(NAME, options)?;
+    opts.validate()?;
+    Ok(opts)
+}
+
+/// The spec of Catch boards with these `[env]` options (for the registry).
+pub fn spec(options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    Ok(checked_options(options)?.spec())
 }
 
 fn make(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
@@ -144,6 +154,7 @@ inventory::submit! {
     EnvEntry {
         name: NAME,
         description: "bsuite Catch: catch the falling ball with the paddle, ±1 at the bottom row (10×5 board)",
+        spec,
         make,
     }
 }

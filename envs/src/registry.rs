@@ -9,7 +9,12 @@
 //! }
 //!
 //! mgrl_core::inventory::submit! {
-//!     EnvEntry { name: "my_catch", description: "bsuite's Catch under another name", make }
+//!     EnvEntry {
+//!         name: "my_catch",
+//!         description: "bsuite's Catch under another name",
+//!         spec: mgrl_envs::catch::spec,
+//!         make,
+//!     }
 //! }
 //!
 //! assert!(registry::list().iter().any(|e| e.name == "my_catch"));
@@ -23,12 +28,18 @@ use serde::de::DeserializeOwned;
 /// Builds B environments from a seed and the `[env]` options (without `name`).
 pub type MakeEnv = fn(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError>;
 
+/// What B environments built from these `[env]` options will look like, found without
+/// building them (an agent sizes its arrays from it before it allocates any); the options are
+/// checked as [`MakeEnv`] checks them.
+pub type EnvSpecOf = fn(options: &toml::Table) -> Result<EnvSpec, EnvError>;
+
 /// A registered environment.
 pub struct EnvEntry {
     /// `catch`, `cartpole`, `minatar/breakout`, `mrp/fig1b-gamma`, …
     pub name: &'static str,
     /// One line.
     pub description: &'static str,
+    pub spec: EnvSpecOf,
     pub make: MakeEnv,
 }
 
@@ -43,9 +54,9 @@ pub fn list() -> Vec<&'static EnvEntry> {
 
 impl EnvEntry {
     /// What the environment looks like with its default options: observation shape, number
-    /// of actions and of states (one copy is built; `mgrl envs` lists them).
+    /// of actions and of states (`mgrl envs` lists them).
     pub fn default_spec(&self) -> Result<EnvSpec, EnvError> {
-        Ok((self.make)(1, 0, &toml::Table::new())?.spec().clone())
+        (self.spec)(&toml::Table::new())
     }
 }
 
@@ -56,6 +67,11 @@ pub fn find(name: &str) -> Result<&'static EnvEntry, EnvError> {
         name: name.into(),
         known: all.iter().map(|e| e.name.to_string()).collect(),
     })
+}
+
+/// What environments called `name` with these options look like, without building one.
+pub fn spec(name: &str, options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    (find(name)?.spec)(options)
 }
 
 /// B environments called `name`, or an error that lists the known names.

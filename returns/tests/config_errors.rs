@@ -107,3 +107,28 @@ fn a_nan_meta_parameter_is_outside_its_domain() {
     let err = error("[return]\ntype = \"lambda_return\"\n[[reward_transform]]\ntype = \"clip\"\nthreshold = 0\n");
     assert!(err.starts_with(&line_of_body(5)) && err.contains("threshold") && err.contains("(0, ∞)"), "{err}");
 }
+
+#[test]
+fn a_name_that_leads_out_of_runs_is_refused_at_its_key() {
+    let body = "[return]\ntype = \"lambda_return\"\n";
+    for name in ["..", ".", "a..b", "../x", "a\\\\b"] {
+        let text = format!("{}{body}", HEAD.replace("name = \"t\"", &format!("name = \"{name}\"")));
+        let err = Experiment::parse("exp.toml", &text).unwrap_err().to_string();
+        assert!(err.starts_with("exp.toml:1:1") && err.contains("`name`"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn an_unknown_plugin_says_that_a_third_party_plugin_needs_a_binary_that_links_it() {
+    let err = error("[return]\ntype = \"retrace\"\n");
+    assert!(err.contains("unknown return plugin `retrace`") && err.contains("binary that links its crate"), "{err}");
+}
+
+#[test]
+fn a_trace_decay_with_the_cotangent_method_is_refused_at_its_key() {
+    let err = error(
+        "[return]\ntype = \"lambda_return\"\n[meta]\nmethod = \"cotangent\"\ntrace_decay = 0.5\n\
+         [meta.objective]\ntype = \"lambda_return\"\n",
+    );
+    assert!(err.starts_with(&line_of_body(5)) && err.contains("only method = \"surrogate\""), "{err}");
+}

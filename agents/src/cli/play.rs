@@ -17,7 +17,7 @@ pub struct Args {
     /// The environment's registered name (see `mgrl envs`).
     env: String,
     /// The GIF to write.
-    #[arg(long, value_name = "FILE.gif")]
+    #[arg(long, value_name = "FILE.gif", value_parser = gif_path)]
     out: PathBuf,
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -40,6 +40,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     };
     writeln!(out, "{}: {} steps ({end}), return {}", args.out.display(), stats.steps, stats.episode_return)?;
     Ok(0)
+}
+
+/// A path that ends in `.gif`: the file is a GIF whatever it is called, so another name
+/// would mislead.
+fn gif_path(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    match path.extension() {
+        Some(e) if e.eq_ignore_ascii_case("gif") => Ok(path),
+        _ => Err(format!("`{s}` does not end in `.gif`: the episode is written as an animated GIF")),
+    }
 }
 
 /// `key=value` with a TOML value (`states=5`, `mode="hard"`, `noise=0.1`); a bare word that

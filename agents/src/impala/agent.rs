@@ -17,12 +17,14 @@ use super::{ActorThread, NetPolicy};
 use crate::actor::Actor;
 use crate::agent::{Agent, AgentEntry, AgentState, UpdateReport};
 use crate::learner::{eta_names, Learner, LearnerOptions};
+use crate::memory::Footprint;
 use crate::meta::{ReturnPipeline, TargetLoss};
 use crate::net::{ActorCritic, NetworkConfig, RewardNet};
 use crate::optim::OptimizerConfig;
 use anyhow::{Context, Result};
 use dfdx::tensor::Cpu;
 use mgrl_core::config::Experiment;
+use mgrl_envs::EnvSpec;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -125,6 +127,15 @@ fn default_queue() -> usize {
 /// The training dtype.
 type Float = f32;
 
+/// What the agent will allocate: the rollout's arrays, and the network's parameters and
+/// activations (an asynchronous actor's queued unrolls come on top, `queue` of them).
+pub fn footprint(exp: &Experiment, o: &ImpalaOptions, spec: &EnvSpec, net: &ActorCritic<Float, Cpu>) -> Footprint {
+    let queued = if o.asynchronous { o.queue } else { 0 };
+    Footprint::rollout(exp, spec, o.num_envs, o.unroll * (1 + queued))
+        .network(exp, &["agent", "network"], "the network", net.num_params(), std::mem::size_of::<Float>() as f64)
+        .activations(o.num_envs, o.unroll, net.activation_width())
+}
+
 pub struct ImpalaAgent {
     /// The actor, until an asynchronous agent's first update moves it onto its thread.
     actor: Option<Actor>,
@@ -175,8 +186,7 @@ impl ImpalaAgent {
         }
         o.optimizer.validate().map_err(|m| at("optimizer", m))?;
 
-        let env = crate::env::make_env(exp, o.num_envs)?;
-        let spec = env.spec().clone();
+        let spec = crate::env::env_spec(exp)?;
         if spec.num_actions < 2 {
             let message = format!(
                 "the `impala` agent acts, and `{}` has {} action: it is a reward process to predict (use kind = \"td\")",
@@ -202,6 +212,8 @@ impl ImpalaAgent {
             ));
         }
         let net = if o.outer_value { net.with_outer_value() } else { net };
+        footprint(exp, &o, &spec, &net).check(exp)?;
+        let env = crate::env::make_env(exp, o.num_envs)?;
         let mut rng = ChaCha8Rng::seed_from_u64(exp.seed ^ 0x1a_3a1a);
         let options = LearnerOptions {
             loss: TargetLoss { value_cost: o.value_cost, policy: true, entropy_cost: o.entropy_cost },

@@ -92,11 +92,8 @@ impl<E: Dtype, D: Device<E>> MetaOptimiser<E, D> {
         if let (MetaMethod::Surrogate, Some((name, _))) = (method, networks.first()) {
             bail!(
                 "`{name}` is produced by a network, whose weights only method (b) learns: set [meta] method = \"cotangent\" \
-                 (or \"auto\")"
+                 (or \"auto\") and trace_decay = 0"
             );
-        }
-        if cfg.trace_decay > 0.0 && method != MetaMethod::Surrogate {
-            bail!("[meta] trace_decay > 0 keeps a trace per learnt number: it needs method = \"surrogate\"");
         }
         Ok(MetaOptimiser {
             objective: ReturnPipeline::from_return(&cfg.objective, n_states)?,

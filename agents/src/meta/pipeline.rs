@@ -105,8 +105,28 @@ where
 }
 
 impl ReturnPipeline {
-    /// The pipeline of an experiment's `[[reward_transform]]` and `[return]` sections.
+    /// The pipeline of an experiment's `[[reward_transform]]` and `[return]` sections. A
+    /// `per_state` meta-parameter of an environment without numbered states is an error at
+    /// its `per_state` key.
     pub fn from_experiment(exp: &Experiment, n_states: Option<usize>) -> Result<Self> {
+        if n_states.is_none() {
+            let sections = exp
+                .reward_transforms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (vec!["reward_transform".to_string(), i.to_string()], &t.meta));
+            for (section, meta) in sections.chain([(vec!["return".to_string()], &exp.ret.meta)]) {
+                if let Some(m) = meta.iter().find(|m| m.per_state) {
+                    let mut path: Vec<&str> = section.iter().map(String::as_str).collect();
+                    path.extend([m.spec.name, "per_state"]);
+                    let message = format!(
+                        "`{}` is per_state, but `{}` does not number its states (see `mgrl envs`)",
+                        m.spec.name, exp.env.name
+                    );
+                    return Err(exp.doc.error(&path, message).into());
+                }
+            }
+        }
         let transforms = exp.reward_transforms.iter().map(|cfg| stage(cfg, n_states)).collect::<Result<_>>()?;
         Ok(ReturnPipeline { transforms, ret: stage(&exp.ret, n_states)? })
     }

@@ -189,6 +189,17 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         self
     }
 
+    /// The numbers of θ.
+    pub fn num_params(&self) -> usize {
+        self.layout().iter().map(|(_, len, _)| len).sum()
+    }
+
+    /// The numbers one observation's forward pass computes (every layer's outputs and the
+    /// heads).
+    pub fn activation_width(&self) -> usize {
+        self.torso.iter().map(Layer::outputs).sum::<usize>() + self.actions + 2 + self.eta_width
+    }
+
     fn features(&self) -> usize {
         self.torso.last().map_or(self.obs_len, Layer::outputs)
     }
@@ -357,11 +368,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
 
     /// The input, recording onto a tape with a gradient for every tensor of θ (also those
     /// the batch does not reach, such as an unused η embedding: their gradient is 0).
-    fn traced_input(
-        &self,
-        params: &Params<E, D>,
-        batch: &NetBatch<E, D>,
-    ) -> Result<Matrix<E, D, OwnedTape<E, D>>> {
+    fn traced_input(&self, params: &Params<E, D>, batch: &NetBatch<E, D>) -> Result<Matrix<E, D, OwnedTape<E, D>>> {
         let mut grads = Gradients::leaky();
         for t in &params.tensors {
             grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;

@@ -260,11 +260,12 @@ pub fn prune(dir: &Path, keep: usize) -> Result<()> {
     for old in list(dir)?.into_iter().skip(keep) {
         std::fs::remove_file(&old).with_context(|| format!("cannot delete old checkpoint {}", old.display()))?;
     }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+    let read = std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in read {
+        let path = entry.with_context(|| format!("cannot list {}", dir.display()))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with('.') && name.ends_with(".tmp") {
-            std::fs::remove_file(&path)?;
+            std::fs::remove_file(&path).with_context(|| format!("cannot delete {}", path.display()))?;
         }
     }
     Ok(())

@@ -38,12 +38,14 @@ impl MetricsRow {
     }
 }
 
-/// Appends rows to both files of a run folder.
+/// Appends rows to both files of a run folder. An I/O error names the file.
 pub struct MetricsWriter {
+    dir: PathBuf,
     csv: File,
     jsonl: File,
     columns: Option<Vec<String>>,
     rows: u64,
+    dropped: u64,
 }
 
 impl MetricsWriter {
@@ -53,16 +55,28 @@ impl MetricsWriter {
             let path = dir.join(name);
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))
         };
-        Ok(MetricsWriter { csv: open(CSV_FILE)?, jsonl: open(JSONL_FILE)?, columns: None, rows: 0 })
+        Ok(MetricsWriter {
+            dir: dir.to_path_buf(),
+            csv: open(CSV_FILE)?,
+            jsonl: open(JSONL_FILE)?,
+            columns: None,
+            rows: 0,
+            dropped: 0,
+        })
     }
 
     /// Reopens the files of `dir` and cuts them back to their first `rows` rows, so that a
     /// resumed run neither repeats nor misses a row.
     pub fn resume(dir: &Path, rows: u64) -> Result<Self> {
-        let (csv, header) = truncate_lines(&dir.join(CSV_FILE), rows, true)?;
-        let (jsonl, _) = truncate_lines(&dir.join(JSONL_FILE), rows, false)?;
+        let (csv, header, dropped) = truncate_lines(&dir.join(CSV_FILE), rows, true)?;
+        let (jsonl, _, _) = truncate_lines(&dir.join(JSONL_FILE), rows, false)?;
         let columns = header.map(|h| split_csv_line(&h));
-        Ok(MetricsWriter { csv, jsonl, columns, rows })
+        Ok(MetricsWriter { dir: dir.to_path_buf(), csv, jsonl, columns, rows, dropped })
+    }
+
+    /// The rows of metrics.csv that [`Self::resume`] cut off (a half-written one counts).
+    pub fn dropped_rows(&self) -> u64 {
+        self.dropped
     }
 
     /// Rows written so far.
@@ -73,10 +87,11 @@ impl MetricsWriter {
     /// Writes one row to both files and flushes them. The first row fixes the columns;
     /// a later value under a new name is an error naming it.
     pub fn write(&mut self, row: &MetricsRow) -> Result<()> {
+        let mut csv_text = String::new();
         if self.columns.is_none() {
             let columns: Vec<String> = row.values.iter().map(|(c, _)| c.clone()).collect();
             let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
-            writeln!(self.csv, "{}", header.join(","))?;
+            csv_text = format!("{}\n", header.join(","));
             self.columns = Some(columns);
         }
         let columns = self.columns.as_ref().expect("set above");
@@ -92,18 +107,23 @@ impl MetricsWriter {
                 format!("{}:{v}", serde_json::Value::String(c.clone()))
             })
             .collect();
-        writeln!(self.csv, "{}", csv.join(","))?;
-        writeln!(self.jsonl, "{{{}}}", json.join(","))?;
-        self.csv.flush()?;
-        self.jsonl.flush()?;
+        csv_text += &format!("{}\n", csv.join(","));
+        let in_file = |name: &str| format!("cannot write {}", self.dir.join(name).display());
+        self.csv.write_all(csv_text.as_bytes()).and_then(|()| self.csv.flush()).with_context(|| in_file(CSV_FILE))?;
+        let json_text = format!("{{{}}}\n", json.join(","));
+        self.jsonl
+            .write_all(json_text.as_bytes())
+            .and_then(|()| self.jsonl.flush())
+            .with_context(|| in_file(JSONL_FILE))?;
         self.rows += 1;
         Ok(())
     }
 
     /// Forces the rows to disk (before a checkpoint that counts them is written).
     pub fn sync(&self) -> Result<()> {
-        self.csv.sync_data()?;
-        self.jsonl.sync_data()?;
+        for (file, name) in [(&self.csv, CSV_FILE), (&self.jsonl, JSONL_FILE)] {
+            file.sync_data().with_context(|| format!("cannot write {}", self.dir.join(name).display()))?;
+        }
         Ok(())
     }
 }
@@ -119,8 +139,8 @@ fn format_number(v: f64) -> String {
 }
 
 /// Opens `path` for appending after its first `rows` data lines (plus the header line if
-/// `has_header` and there is one); returns the header.
-fn truncate_lines(path: &Path, rows: u64, has_header: bool) -> Result<(File, Option<String>)> {
+/// `has_header` and there is one); returns the header and how many lines were cut off.
+fn truncate_lines(path: &Path, rows: u64, has_header: bool) -> Result<(File, Option<String>, u64)> {
     let file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -135,7 +155,7 @@ fn truncate_lines(path: &Path, rows: u64, has_header: bool) -> Result<(File, Opt
     let mut line = String::new();
     for i in 0..wanted {
         line.clear();
-        let n = reader.read_line(&mut line)?;
+        let n = reader.read_line(&mut line).with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 || !line.ends_with('\n') {
             if rows == 0 && i == 0 {
                 break; // no header yet: nothing was logged
@@ -151,11 +171,17 @@ fn truncate_lines(path: &Path, rows: u64, has_header: bool) -> Result<(File, Opt
         }
         keep += n as u64;
     }
+    let mut dropped = 0;
+    while reader.read_line(&mut line).with_context(|| format!("cannot read {}", path.display()))? > 0 {
+        dropped += 1;
+        line.clear();
+    }
     drop(reader);
-    file.set_len(keep)?;
     let mut file = file;
-    file.seek(SeekFrom::End(0))?;
-    Ok((file, header))
+    file.set_len(keep)
+        .and_then(|()| file.seek(SeekFrom::End(0)))
+        .with_context(|| format!("cannot cut {} back to {rows} rows", path.display()))?;
+    Ok((file, header, dropped))
 }
 
 fn csv_field(s: &str) -> String {
@@ -289,6 +315,7 @@ mod tests {
         // A row half-written when the process died.
         std::fs::OpenOptions::new().append(true).open(dir.path().join(CSV_FILE)).unwrap().write_all(b"6,2").unwrap();
         let mut w = MetricsWriter::resume(dir.path(), 3).unwrap();
+        assert_eq!(w.dropped_rows(), 3);
         w.write(&row(4.0, Some(0.5))).unwrap();
         let t = MetricsTable::read(dir.path()).unwrap();
         assert_eq!(t.values("update"), [1.0, 2.0, 3.0, 4.0]);
@@ -313,6 +340,16 @@ mod tests {
         w.write(&row(1.0, None)).unwrap();
         let err = w.write(&MetricsRow { values: vec![("entropy".into(), Some(1.0))] }).unwrap_err().to_string();
         assert!(err.contains("`entropy`"), "{err}");
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_that_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(CSV_FILE)).unwrap();
+        let mut w = MetricsWriter::create(dir.path()).unwrap();
+        let err = format!("{:#}", w.write(&row(1.0, None)).unwrap_err());
+        assert!(err.contains(&dir.path().join(CSV_FILE).display().to_string()), "{err}");
+        assert!(err.contains("No space left on device"), "{err}");
     }
 
     #[test]

@@ -54,6 +54,17 @@ pub struct Outcome {
     pub counters: Counters,
     /// The newest checkpoint.
     pub checkpoint: Option<PathBuf>,
+    /// Where a resumed run started from.
+    pub resumed: Option<Resumed>,
+}
+
+/// Where `--resume` picked a run up.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    /// The checkpoint it restored (none: the run started over).
+    pub checkpoint: Option<PathBuf>,
+    /// The metrics rows logged after that checkpoint, cut off the files.
+    pub dropped_rows: u64,
 }
 
 /// Checks everything a run needs before it writes anything, by building the agent: its kind
@@ -96,7 +107,9 @@ pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Resu
     }
     let rows = found.as_ref().map_or(0, |(_, c)| c.counters.metrics_rows);
     let metrics = MetricsWriter::resume(&dir.path, rows)?;
-    drive(&exp, &dir, found.map(|(_, c)| c), metrics, stop)
+    let resumed = Resumed { checkpoint: found.as_ref().map(|(p, _)| p.clone()), dropped_rows: metrics.dropped_rows() };
+    let outcome = drive(&exp, &dir, found.map(|(_, c)| c), metrics, stop)?;
+    Ok(Outcome { resumed: Some(resumed), ..outcome })
 }
 
 /// The loop (see the module doc).
@@ -124,7 +137,13 @@ fn drive(
     let mut last_checkpoint = None;
     if counters.update >= cfg.updates {
         let checkpoint = checkpoint::list(&dir.checkpoints())?.into_iter().next();
-        return Ok(Outcome { dir: dir.path.clone(), status: Status::AlreadyComplete, counters, checkpoint });
+        return Ok(Outcome {
+            dir: dir.path.clone(),
+            status: Status::AlreadyComplete,
+            counters,
+            checkpoint,
+            resumed: None,
+        });
     }
     let wall_before = counters.wall_time_s;
     let clock = Instant::now();
@@ -142,6 +161,7 @@ fn drive(
                 status: Status::Interrupted,
                 counters,
                 checkpoint: Some(path),
+                resumed: None,
             });
         }
         let n = counters.update + 1;
@@ -203,6 +223,7 @@ fn drive(
         status: Status::Completed,
         counters,
         checkpoint: last_checkpoint.map(|(_, p)| p),
+        resumed: None,
     })
 }
 

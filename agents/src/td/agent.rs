@@ -7,6 +7,7 @@
 use crate::actor::{Actor, Uniform};
 use crate::agent::{Agent, AgentEntry, AgentState, UpdateReport};
 use crate::learner::{Learner, LearnerOptions};
+use crate::memory::{self, Footprint};
 use crate::meta::{ReturnPipeline, TargetLoss};
 use crate::optim::OptimizerConfig;
 use crate::td::LinearValue;
@@ -14,6 +15,7 @@ use anyhow::Result;
 use dfdx::tensor::Cpu;
 use mgrl_core::config::Experiment;
 use mgrl_core::MetaKind;
+use mgrl_envs::EnvSpec;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -32,6 +34,18 @@ pub struct TdOptions {
 
 fn one() -> usize {
     1
+}
+
+/// What the agent will allocate: the rollout's arrays and the linear value, one f64 weight
+/// per observation number (per state, for a chain).
+pub fn footprint(exp: &Experiment, options: &TdOptions, spec: &EnvSpec) -> Footprint {
+    Footprint::rollout(exp, spec, options.num_envs, options.unroll).network(
+        exp,
+        &memory::states_key(exp),
+        "the linear value",
+        spec.obs_len(),
+        std::mem::size_of::<f64>() as f64,
+    )
 }
 
 pub struct TdAgent {
@@ -60,6 +74,7 @@ impl TdAgent {
             return Err(exp.doc.error(&["agent"], "`num_envs` and `unroll` must be at least 1").into());
         }
         options.optimizer.validate().map_err(|m| exp.doc.error(&["agent", "optimizer"], m))?;
+        footprint(exp, &options, &crate::env::env_spec(exp)?).check(exp)?;
         let env = crate::env::make_env(exp, options.num_envs)?;
         let spec = env.spec().clone();
         let pipeline = ReturnPipeline::from_experiment(exp, spec.num_states)?;

@@ -135,8 +135,15 @@ impl Experiment {
         }
         let name = match top.get("name") {
             None => Path::new(doc.file()).file_stem().map_or("experiment".into(), |s| s.to_string_lossy().into_owned()),
-            Some(toml::Value::String(s)) if !s.is_empty() && !s.contains(['/', '\\']) => s.clone(),
-            Some(_) => return Err(doc.error(&["name"], "`name` must be a non-empty string without slashes")),
+            // The name is a folder below `runs/`: nothing that leads out of it.
+            Some(toml::Value::String(s))
+                if !s.is_empty() && !s.contains(['/', '\\']) && !s.contains("..") && s != "." =>
+            {
+                s.clone()
+            }
+            Some(_) => {
+                return Err(doc.error(&["name"], "`name` must be a non-empty string without slashes, `.` or `..`"))
+            }
         };
         let seed = match top.get("seed") {
             None => 0,
@@ -214,6 +221,16 @@ fn parse_meta(doc: &ConfigDoc, value: &toml::Value) -> Result<MetaConfig> {
         return Err(
             doc.error(&["meta", "trace_decay"], format!("`trace_decay` = {} is outside [0, 1]", file.trace_decay))
         );
+    }
+    if file.trace_decay > 0.0 && file.method == MetaMethod::Cotangent {
+        return Err(doc.error(
+            &["meta", "trace_decay"],
+            format!(
+                "`trace_decay` = {} keeps a trace per learnt number, which only method = \"surrogate\" has (or \
+                 \"auto\", which then picks it); method is \"cotangent\"",
+                file.trace_decay
+            ),
+        ));
     }
     let objective: PluginConfig<dyn ReturnFn> =
         PluginConfig::parse(doc, &["meta", "objective"], PluginKind::Return, &file.objective)?;

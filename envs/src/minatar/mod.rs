@@ -33,7 +33,7 @@ pub use environment::MinAtar;
 pub use freeway::Freeway;
 pub use game::{Action, Game};
 use grid::{Grid, CELLS, SIDE};
-pub use options::{make, spec, vectorized, MinAtarOptions};
+pub use options::{make, spec, spec_of, vectorized, MinAtarOptions};
 pub use random::{Draw, RandomSource, ReplaySource, SeededSource};
 pub use seaquest::Seaquest;
 pub use space_invaders::SpaceInvaders;

@@ -52,12 +52,22 @@ pub fn vectorized<G: Game>(
     seed: u64,
     options: &toml::Table,
 ) -> Result<Vectorized<MinAtar<G>>, EnvError> {
-    let opts: MinAtarOptions = registry::options(G::NAME, options)?;
-    opts.validate(G::NAME)?;
+    let opts = checked_options::<G>(options)?;
     let envs = (0..num_envs)
         .map(|i| MinAtar::new(SeededSource::new(env_seed(seed, i)), opts.sticky_action_prob, opts.difficulty_ramping))
         .collect();
     Vectorized::new(spec::<G>(), envs, opts.max_episode_steps)
+}
+
+fn checked_options<G: Game>(options: &toml::Table) -> Result<MinAtarOptions, EnvError> {
+    let opts: MinAtarOptions = registry::options(G::NAME, options)?;
+    opts.validate(G::NAME)?;
+    Ok(opts)
+}
+
+/// [`spec`] once the `[env]` options are checked, for the registry.
+pub fn spec_of<G: Game>(options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    checked_options::<G>(options).map(|_| spec::<G>())
 }
 
 /// [`vectorized`] behind the [`VecEnv`] interface, for the registry.

@@ -23,6 +23,16 @@ struct ChainOptions {
     states: Option<usize>,
 }
 
+/// A chain's spec: a one-hot observation per state, no choice of action.
+fn chain_spec(name: &str, options: &toml::Table, default_states: usize) -> Result<EnvSpec, EnvError> {
+    let opts: ChainOptions = registry::options(name, options)?;
+    let states = opts.states.unwrap_or(default_states);
+    if states < 2 {
+        return Err(EnvError::Config { env: name.into(), message: format!("`states` = {states} must be at least 2") });
+    }
+    Ok(EnvSpec { name: name.into(), obs_shape: vec![states], num_actions: 1, num_states: Some(states) })
+}
+
 fn chain_env(
     name: &str,
     num_envs: usize,
@@ -30,13 +40,8 @@ fn chain_env(
     options: &toml::Table,
     (default_states, reward): (usize, fn(usize) -> StateReward),
 ) -> Result<Box<dyn VecEnv>, EnvError> {
-    let opts: ChainOptions = registry::options(name, options)?;
-    let states = opts.states.unwrap_or(default_states);
-    if states < 2 {
-        return Err(EnvError::Config { env: name.into(), message: format!("`states` = {states} must be at least 2") });
-    }
-    let rewards: Vec<StateReward> = (0..states).map(reward).collect();
-    let spec = EnvSpec { name: name.into(), obs_shape: vec![states], num_actions: 1, num_states: Some(states) };
+    let spec = chain_spec(name, options, default_states)?;
+    let rewards: Vec<StateReward> = (0..spec.obs_len()).map(reward).collect();
     let envs = (0..num_envs).map(|i| ChainMrp::new(rewards.clone(), env_seed(seed, i))).collect();
     Ok(Box::new(Vectorized::new(spec, envs, None)?))
 }
@@ -65,6 +70,14 @@ fn fig1b_reward(s: usize) -> StateReward {
     }
 }
 
+fn spec_fig1a(options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    chain_spec("mrp/fig1a-lambda", options, 9)
+}
+
+fn spec_fig1b(options: &toml::Table) -> Result<EnvSpec, EnvError> {
+    chain_spec("mrp/fig1b-gamma", options, 10)
+}
+
 fn make_fig1a(num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
     chain_env("mrp/fig1a-lambda", num_envs, seed, options, (9, fig1a_reward))
 }
@@ -77,6 +90,7 @@ inventory::submit! {
     EnvEntry {
         name: "mrp/fig1a-lambda",
         description: "9-step chain of Xu et al. 2018 Fig. 1(a): N(0,1) reward then its negation (state-dependent λ)",
+        spec: spec_fig1a,
         make: make_fig1a,
     }
 }
@@ -85,6 +99,7 @@ inventory::submit! {
     EnvEntry {
         name: "mrp/fig1b-gamma",
         description: "10-step chain of Xu et al. 2018 Fig. 1(b): N(0,1) noise in even states, +0.1 in odd (state-dependent γ)",
+        spec: spec_fig1b,
         make: make_fig1b,
     }
 }
