@@ -123,11 +123,6 @@ impl<M: Model> Learner<M> {
         self
     }
 
-    /// The learned reward's network, if any.
-    pub fn reward_network(&self) -> Option<&RewardNet<M::Dtype, M::Device>> {
-        self.reward.as_ref().map(|r| &r.net)
-    }
-
     /// The learned reward network's weights η, if any.
     pub fn reward_params(&self) -> Option<&ParamsOf<M>> {
         self.reward.as_ref().map(|r| &r.params)
@@ -203,9 +198,10 @@ impl<M: Model> Learner<M> {
             let mut outer_loss = None;
             if let (Some(outer), Some(meta)) = (&heads.outer, &self.meta) {
                 // V̄ regresses towards the targets of J′'s return under η̄, bootstrapping on V̄.
-                let targets = meta.objective.evaluate(&tau_unroll.trajectory(&heads.outer_view())?)?.targets;
+                let outer_view = heads.outer_view();
+                let targets = meta.objective.evaluate(&tau_unroll.trajectory(&outer_view)?)?.targets;
                 let loss = TargetLoss { policy: false, ..self.options.loss };
-                outer_loss = Some(loss.value(&targets, &heads.outer_view()));
+                outer_loss = Some(loss.value(&targets, &outer_view));
                 w.outer = Some(self.options.loss.outer_weights(&targets, outer));
             }
             evaluated = Some((traj, evaluation, outer_loss));
@@ -220,7 +216,7 @@ impl<M: Model> Learner<M> {
             report.scalars.push(("outer_value_loss".into(), l));
         }
         let tau = Evaluated { batch, traj };
-        self.check_finite(&g, "the gradient of")?;
+        check_finite(&g, &self.model.param_names(), "the gradient of")?;
         let norm = g.norm();
         report.scalars.push(("grad_norm".into(), norm));
         // κ = min(1, c/‖g‖), held fixed: it scales the step like the preconditioner.
@@ -230,7 +226,7 @@ impl<M: Model> Learner<M> {
         let scale = if kappa < 1.0 { step.scale.map(|s| s * scalar::<M::Dtype>(kappa)) } else { step.scale.clone() };
         let theta = self.params.clone();
         self.optim.commit(step, &mut self.params);
-        self.check_finite(&self.params, "parameter")?;
+        check_finite(&self.params, &self.model.param_names(), "parameter")?;
 
         if let Some(mut meta) = self.meta.take() {
             let result =
@@ -286,28 +282,13 @@ impl<M: Model> Learner<M> {
             report.scalars.push(("reward_meta_grad_norm".into(), g.norm()));
             let step = r.adam.prepare(&g);
             r.adam.commit(step, &mut r.params);
-            if let Some(i) = r.params.first_non_finite() {
-                let quantity = format!("the learned reward's parameter `{}`", r.net.param_names()[i]);
-                return Err(Divergence { quantity, detail: "NaN or infinite entries".into() }.into());
-            }
+            check_finite(&r.params, &r.net.param_names(), "the learned reward's parameter")?;
             self.last_reward_gradient = Some(g);
         }
         if meta.next_batch {
             self.pending = Some((next_unroll, next_batch));
         }
         Ok(())
-    }
-
-    /// A [`Divergence`] naming the first tensor of `p` that is not finite.
-    fn check_finite(&self, p: &ParamsOf<M>, what: &str) -> Result<()> {
-        match p.first_non_finite() {
-            None => Ok(()),
-            Some(i) => {
-                let name = self.model.param_names().get(i).cloned().unwrap_or_else(|| format!("#{i}"));
-                Err(Divergence { quantity: format!("{what} `{name}`"), detail: "NaN or infinite entries".into() }
-                    .into())
-            }
-        }
     }
 }
 
@@ -318,6 +299,17 @@ pub fn eta_names(pipeline: &ReturnPipeline, conditioning: bool) -> Vec<String> {
         return Vec::new();
     }
     pipeline.learnt_names().into_iter().filter(|n| !n.contains('[')).collect()
+}
+
+/// A [`Divergence`] naming the first tensor of `p` (named by `names`) that is not finite.
+fn check_finite<E: Dtype, D: Device<E>>(p: &Params<E, D>, names: &[String], what: &str) -> Result<()> {
+    match p.first_non_finite() {
+        None => Ok(()),
+        Some(i) => {
+            let name = names.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
+            Err(Divergence { quantity: format!("{what} `{name}`"), detail: "NaN or infinite entries".into() }.into())
+        }
+    }
 }
 
 /// A NaN or infinity in a network's output stops the run, naming the head.

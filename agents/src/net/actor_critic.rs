@@ -17,7 +17,7 @@
 //! for their values only. With the outer value head (Bonnet et al. 2022) the sum has the term
 //! Σₜ w̄ₜ V̄(xₜ) too. V̄ estimates values under the fixed η̄, so it takes no η input.
 
-use super::{scalar, to_f64, Model, Params};
+use super::{scalar, to_f64, upload, Flat, Model, Params};
 use crate::meta::{HeadModel, HeadWeights, Heads, OuterValues, ParamsOf};
 use anyhow::{bail, ensure, Result};
 use dfdx::prelude::*;
@@ -181,6 +181,12 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             outer_value: false,
             _dtype: std::marker::PhantomData,
         })
+    }
+
+    /// η as the network's input, checked against the number of η inputs it was built for.
+    fn eta_input(&self, eta: &[f64]) -> Result<Flat<E, D>> {
+        ensure!(eta.len() == self.eta_inputs, "the network takes {} η inputs, got {}", self.eta_inputs, eta.len());
+        Ok(upload(&self.dev, eta))
     }
 
     /// The network with the outer value head V̄ (Bonnet et al. 2022).
@@ -434,7 +440,6 @@ impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
         let rows = obs.len() / self.obs_len;
         let n = actions.len();
         ensure!(n <= rows, "{n} actions for {rows} rows");
-        ensure!(eta.len() == self.eta_inputs, "the network takes {} η inputs, got {}", self.eta_inputs, eta.len());
         let mut onehot = vec![E::default(); rows * self.actions];
         for (i, &a) in actions.iter().enumerate() {
             ensure!(a < self.actions, "action {a} of row {i} is not one of the {} actions", self.actions);
@@ -448,12 +453,11 @@ impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
             actions: actions.to_vec(),
             onehot: self.dev.tensor_from_vec(onehot, (rows, self.actions)),
             head_mask: self.dev.tensor_from_vec(mask, (rows,)),
-            eta: self.dev.tensor_from_vec(eta.iter().map(|&v| scalar(v)).collect(), (eta.len(),)),
+            eta: self.eta_input(eta)?,
         })
     }
+
     fn condition(&self, batch: &NetBatch<E, D>, eta: &[f64]) -> Result<NetBatch<E, D>> {
-        ensure!(eta.len() == self.eta_inputs, "the network takes {} η inputs, got {}", self.eta_inputs, eta.len());
-        let eta = self.dev.tensor_from_vec(eta.iter().map(|&v| scalar(v)).collect(), (eta.len(),));
-        Ok(NetBatch { eta, ..batch.clone() })
+        Ok(NetBatch { eta: self.eta_input(eta)?, ..batch.clone() })
     }
 }
