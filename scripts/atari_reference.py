@@ -58,16 +58,34 @@ def area_resize(out_dir):
         json.dump({"opencv": cv2.__version__, "cases": cases}, f, separators=(",", ":"))
 
 
+ALE_SEED = 123  # ALE 0.6 takes 0 as "seed from the clock"
+
+
+def env_seed(seed, index):
+    """mgrl_envs::env_seed: splitmix64 of seed + (index + 1) * golden ratio."""
+    m = (1 << 64) - 1
+    z = (seed + (index + 1) * 0x9E3779B97F4A7C15) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+
+def ale_seed(seed):
+    """The ALE seed of mgrl's environment 0 built with `seed` (atari::Ale::new)."""
+    s = env_seed(seed, 0) & 0xFFFFFFFF & 0x7FFFFFFF
+    return s if s != 0 else 1
+
+
 def raw_episode(rom_dir, game, seed):
     ale = ale_py.ALEInterface()
     ale.setLoggerMode(ale_py.LoggerMode.Error)
-    ale.setInt("random_seed", 0)
+    ale.setInt("random_seed", ALE_SEED)
     ale.setInt("frame_skip", 1)
     ale.setFloat("repeat_action_probability", 0.0)
     ale.loadROM(os.path.join(rom_dir, game + ".bin"))
     minimal = [a.value for a in ale.getMinimalActionSet()]
     rng = np.random.default_rng(seed)
-    rec = {"game": game, "ale_py": ale_py.__version__, "minimal_actions": minimal,
+    rec = {"game": game, "ale_py": ale_py.__version__, "ale_seed": ALE_SEED, "minimal_actions": minimal,
            "first_screen": zlib.crc32(ale.getScreenGrayscale().tobytes()),
            "actions": [], "rewards": [], "game_over": [], "lives": [], "screens": []}
     action = 0
@@ -94,7 +112,10 @@ def preprocessed(rom_dir, game, seed, steps, terminal_on_life_loss, max_frames):
     env = gym.wrappers.AtariPreprocessing(env, noop_max=0, frame_skip=4, screen_size=84,
                                           terminal_on_life_loss=terminal_on_life_loss, grayscale_obs=True)
     env = gym.wrappers.FrameStackObservation(env, 4)
-    obs, _ = env.reset(seed=seed)
+    # The emulator seeded as mgrl's environment 0 of seed 0 seeds its own, then reset as ours is.
+    env.unwrapped.ale.setInt("random_seed", ale_seed(0))
+    env.unwrapped.load_game()
+    obs, _ = env.reset()
     rng = np.random.default_rng(seed)
     n = env.action_space.n
     rec = {"game": game, "terminal_on_life_loss": terminal_on_life_loss, "max_frames": max_frames,

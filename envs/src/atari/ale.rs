@@ -10,7 +10,7 @@ use super::rom::Rom;
 use ale_sys as sys;
 use std::ffi::CString;
 use std::os::raw::c_int;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 
 /// The width and height of an Atari screen as ALE gives it.
 pub const SCREEN_WIDTH: usize = 160;
@@ -30,6 +30,11 @@ pub struct Ale {
 // between threads but is used by one at a time (`&mut self`).
 unsafe impl Send for Ale {}
 
+/// Held while an emulator is built or dropped: Stella's constructors write statics shared by
+/// every instance (`Cartridge::myAboutString`, a `std::string`; the CPU's BCD table), which two
+/// threads building emulators at once would race on.
+static BUILDING: Mutex<()> = Mutex::new(());
+
 /// ALE logs its banner and warnings to standard output; errors only, once for the process.
 fn quiet_logger() {
     static QUIET: Once = Once::new();
@@ -39,7 +44,10 @@ fn quiet_logger() {
 
 impl Ale {
     /// Loads `rom` (checked to be the ROM of a game ALE 0.6 supports) into a new emulator with
-    /// frame skip 1, no sticky actions, and ALE's generator seeded with `seed`.
+    /// frame skip 1, no sticky actions, and ALE's generator seeded with [`ale_seed`]`(seed)`.
+    ///
+    /// The seed matters: Stella fills the console's RAM with draws of that generator at every
+    /// reset, and some games (Yars' Revenge, Beam Rider, Private Eye, …) show it.
     pub fn new(rom: &Rom, seed: u32) -> Self {
         quiet_logger();
         // A path that holds a NUL byte cannot come from `RomDir::find`, which only joins the
@@ -47,9 +55,10 @@ impl Ale {
         let path = CString::new(rom.path.to_string_lossy().as_bytes()).unwrap_or_default();
         // SAFETY: `ALE_new` returns an owned instance, freed in `Drop`; every key below is one
         // of ALE 0.6's settings with a value of its type, and `path` names a known ROM.
+        let _building = BUILDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         unsafe {
             let raw = sys::ALE_new();
-            sys::setInt(raw, c"random_seed".as_ptr(), (seed & 0x7fff_ffff) as c_int);
+            sys::setInt(raw, c"random_seed".as_ptr(), ale_seed(seed));
             sys::setInt(raw, c"frame_skip".as_ptr(), 1);
             sys::setFloat(raw, c"repeat_action_probability".as_ptr(), 0.0);
             sys::setBool(raw, c"color_averaging".as_ptr(), false);
@@ -142,8 +151,18 @@ impl Ale {
     }
 }
 
+/// The seed ALE is given for `seed`: its low 31 bits, and 1 for 0, which ALE 0.6 would take as
+/// "seed from the clock" (ale-py takes 0 as 0), making episodes unrepeatable.
+pub fn ale_seed(seed: u32) -> c_int {
+    match (seed & 0x7fff_ffff) as c_int {
+        0 => 1,
+        s => s,
+    }
+}
+
 impl Drop for Ale {
     fn drop(&mut self) {
+        let _building = BUILDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // SAFETY: `raw` came from `ALE_new` and is freed once.
         unsafe { sys::ALE_del(self.raw) }
     }

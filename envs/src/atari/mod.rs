@@ -27,7 +27,7 @@ pub mod preprocess;
 pub mod rom;
 pub mod scores;
 
-pub use ale::{Ale, SCREEN_HEIGHT, SCREEN_LEN, SCREEN_WIDTH};
+pub use ale::{ale_seed, Ale, SCREEN_HEIGHT, SCREEN_LEN, SCREEN_WIDTH};
 pub use environment::{Atari, Preprocessing};
 pub use games::{Fidelity, Game, GAMES};
 pub use options::{env_name, make, spec_of, vectorized, AtariOptions};

@@ -65,7 +65,10 @@ impl AtariOptions {
             return bad(format!("`noop_max` = {} must be at most 1000", self.noop_max));
         }
         if !(1..=160).contains(&self.screen_size) {
-            return bad(format!("`screen_size` = {} must be between 1 and 160 (the screen is 210 × 160)", self.screen_size));
+            return bad(format!(
+                "`screen_size` = {} must be between 1 and 160 (the screen is 210 × 160)",
+                self.screen_size
+            ));
         }
         if !(1..=16).contains(&self.frame_stack) {
             return bad(format!("`frame_stack` = {} must be between 1 and 16", self.frame_stack));
@@ -149,7 +152,12 @@ pub fn vectorized(
 }
 
 /// [`vectorized`] behind the [`VecEnv`] interface, for the registry.
-pub fn make(game: &'static Game, num_envs: usize, seed: u64, options: &toml::Table) -> Result<Box<dyn VecEnv>, EnvError> {
+pub fn make(
+    game: &'static Game,
+    num_envs: usize,
+    seed: u64,
+    options: &toml::Table,
+) -> Result<Box<dyn VecEnv>, EnvError> {
     Ok(Box::new(vectorized(game, num_envs, seed, options)?))
 }
 

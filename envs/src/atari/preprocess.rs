@@ -130,7 +130,10 @@ impl FrameStack {
 
     /// Holds `depth` frames of `frame_len` (a loaded stack is checked with this).
     pub fn fits(&self, depth: usize, frame_len: usize) -> bool {
-        self.depth == depth && self.frame_len == frame_len && self.frames.len() == depth * frame_len && self.head < depth
+        self.depth == depth
+            && self.frame_len == frame_len
+            && self.frames.len() == depth * frame_len
+            && self.head < depth
     }
 
     /// Fills every slot with `frame` (the first frame of an episode, as Gymnasium's
@@ -164,7 +167,7 @@ impl FrameStack {
         for (k, o) in out.chunks_exact_mut(len).enumerate().take(self.depth) {
             let slot = (self.head + k) % self.depth;
             for (o, &b) in o.iter_mut().zip(&self.frames[slot * len..(slot + 1) * len]) {
-                *o = f32::from(b) * (1.0 / 255.0);
+                *o = f32::from(b) / 255.0;
             }
         }
     }
