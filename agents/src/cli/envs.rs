@@ -8,7 +8,8 @@ use std::io::Write;
 /// List the environments.
 ///
 /// Every environment linked into mgrl, built once with its default options to show its
-/// observation shape, number of actions and (for Markov reward processes) number of states.
+/// observation shape, number of actions and (for Markov reward processes) number of states;
+/// and whether this build has the Atari games (the cargo feature `atari`).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:\n  mgrl envs")]
 pub struct Args {}
@@ -44,6 +45,13 @@ pub fn run(_args: Args, out: &mut dyn Write) -> Result<Exit> {
         let cells: Vec<String> =
             r.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
         writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    if !mgrl_envs::ATARI_BUILT {
+        writeln!(
+            out,
+            "\natari/<game>: not in this build; {}",
+            registry::ATARI_NOT_BUILT.replacen("the Atari games are not in this build of mgrl: ", "", 1)
+        )?;
     }
     Ok(0)
 }

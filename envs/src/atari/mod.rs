@@ -24,6 +24,7 @@ pub mod environment;
 pub mod games;
 mod options;
 pub mod preprocess;
+mod render;
 pub mod rom;
 pub mod scores;
 
@@ -54,6 +55,14 @@ macro_rules! register {
                     description: concat!("Atari 2600 `", stringify!($game), "` (ALE 0.6, standard preprocessing)"),
                     spec,
                     make,
+                }
+            }
+
+            inventory::submit! {
+                crate::render::ObsPicture {
+                    env: concat!("atari/", stringify!($game)),
+                    draw: super::render::draw,
+                    delay_cs: 7,
                 }
             }
         }
