@@ -9,7 +9,7 @@ const SCALE: usize = 4;
 /// The side of the square frames in `len` elements: the largest side ≤ 160 whose square
 /// divides `len` into at most 16 frames (84 for the default 4 × 84 × 84).
 fn frame_side(len: usize) -> usize {
-    (1..=160).rev().find(|s| len % (s * s) == 0 && len / (s * s) <= 16).unwrap_or(1)
+    (1..=160).rev().find(|s| len.is_multiple_of(s * s) && len / (s * s) <= 16).unwrap_or(1)
 }
 
 /// The newest frame of an observation `[frames, side, side]` with values in [0, 1].
