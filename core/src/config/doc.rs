@@ -69,30 +69,59 @@ impl ConfigDoc {
     /// Deserializes the table at `path` into `T`. A serde error points at the key it names
     /// (an unknown field, a wrong type), or else at the table.
     pub fn deserialize<T: DeserializeOwned>(&self, path: &[&str], value: toml::Value) -> Result<T> {
+        let keys: Vec<String> = value.as_table().map(|t| t.keys().cloned().collect()).unwrap_or_default();
         serde_path_to_error::deserialize(value).map_err(|e| {
-            // The path serde took to the failure, then the key the message names when the
-            // path ends at a table (unknown and missing fields) or was lost (typetag buffers
-            // a plugin's fields, and a plugin's own message names its key in backticks).
+            // The path serde took to the failure (a wrong type, a bad nested value); where it
+            // ends at the table itself (an unknown or a missing field), the first key that is
+            // none of the struct's fields, else the table.
             let mut at: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-            let tracked: Vec<String> = e
-                .path()
-                .iter()
-                .filter_map(|segment| match segment {
-                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
-                    _ => None,
-                })
-                .collect();
-            let message = e.inner().message().trim().to_string();
-            let names_key = message.starts_with("unknown field") || message.starts_with("missing field");
-            if names_key || tracked.is_empty() {
-                at.extend(tracked);
-                at.extend(message.split('`').nth(1).map(str::to_string));
-            } else {
-                at.extend(tracked);
+            at.extend(e.path().iter().filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            }));
+            if at.len() == path.len() {
+                if let Some(fields) = fields_of::<T>() {
+                    at.extend(keys.into_iter().find(|k| !fields.contains(&k.as_str())));
+                }
             }
+            let message = e.inner().message().trim().to_string();
             self.error(&at.iter().map(String::as_str).collect::<Vec<_>>(), message)
         })
+    }
+}
+
+/// The field names of a struct `T`, as `#[derive(Deserialize)]` hands them to its deserializer,
+/// or `None` for anything else (an enum, a map, a trait object).
+fn fields_of<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let mut fields = None;
+    let _ = T::deserialize(FieldProbe(&mut fields));
+    fields
+}
+
+/// A deserializer that records the fields a struct asks for and fails.
+struct FieldProbe<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> serde::Deserializer<'de> for FieldProbe<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _visitor: V) -> std::result::Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(serde::de::Error::custom("fields recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
 
