@@ -51,6 +51,13 @@ impl ConfigDoc {
         Ok(self)
     }
 
+    /// The document without the top-level key `key` (a sweep file's `[sweep]`, leaving the
+    /// experiment around it); every other key keeps its location.
+    pub fn without(mut self, key: &str) -> Self {
+        self.table.remove(key);
+        self
+    }
+
     /// The overrides applied so far.
     pub fn overrides(&self) -> &[Override] {
         &self.overrides
