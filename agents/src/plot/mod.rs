@@ -22,6 +22,7 @@
 //!
 //! Text uses a font compiled into the binary.
 
+pub mod aggregate;
 pub mod band;
 pub mod distribution;
 pub mod figures;
