@@ -251,6 +251,11 @@ impl MetricsTable {
         Ok(MetricsTable { path, columns, rows })
     }
 
+    /// The table of a run that has logged nothing yet.
+    pub fn empty(dir: &Path) -> Self {
+        MetricsTable { path: dir.join(CSV_FILE), columns: Vec::new(), rows: Vec::new() }
+    }
+
     /// The index of `column`.
     pub fn column(&self, column: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == column)
