@@ -118,7 +118,8 @@ pub fn build(runs: &[RunRecord], last: usize) -> Report<'_> {
         let stats = Metric::ALL.iter().map(|&m| aggregate(&[pooled.clone()], m, RESAMPLES, SEED)).collect();
         groups.push(GroupLine {
             hash: g[0].hash.clone(),
-            name: g[0].name.clone(),
+            // One config run under several names is one experiment: every name is shown.
+            name: unique(g.iter().map(|r| r.name.as_str()).collect()).join(" / "),
             env: g[0].env.clone(),
             label: g[0].variant.clone(),
             runs: g.len(),
@@ -127,8 +128,9 @@ pub fn build(runs: &[RunRecord], last: usize) -> Report<'_> {
         });
     }
     // Names and (variant, environment) pairs that several configs share.
-    for name in unique(groups.iter().map(|g| g.name.as_str()).collect()) {
-        let hashes: Vec<&str> = groups.iter().filter(|g| g.name == name).map(|g| &g.hash[..8]).collect();
+    let names = unique(runs.iter().map(|r| r.name.as_str()).collect());
+    for name in names {
+        let hashes = unique(runs.iter().filter(|r| r.name == name).map(|r| r.short_hash()).collect());
         if hashes.len() > 1 {
             flags.push(format!(
                 "the name `{name}` is shared by {} different configs ({}): reported apart, not pooled",
