@@ -39,9 +39,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
             f.variants.len(),
             f.seeds.len()
         )?;
-        for c in &plan.cells {
-            writeln!(out, "  {:<17} {}", c.variant, c.env)?;
-        }
+        let mut envs: Vec<&str> = plan.cells.iter().map(|c| c.env.as_str()).collect();
+        envs.dedup();
+        writeln!(out, "  environments      {}", envs.join(", "))?;
+        let variants: Vec<&str> = f.variants.iter().map(|(v, _)| v.as_str()).collect();
+        writeln!(out, "  variants          {}", variants.join(", "))?;
+        writeln!(out, "  seeds             {}", f.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))?;
         writeln!(out, "  output            {}/<env>/<variant>/seed-<k>", f.out_dir.display())?;
         return Ok(0);
     }

@@ -41,7 +41,7 @@ pub struct SweepFile {
     pub jobs: Option<usize>,
     /// `[sweep.set]`.
     pub set: Vec<Override>,
-    /// `(name, overrides)` per variant, in name order.
+    /// `(name, overrides)` per variant, in the file's order.
     pub variants: Vec<(String, Vec<Override>)>,
 }
 
@@ -150,8 +150,10 @@ impl SweepFile {
         };
         let variants = match sweep.get("variants") {
             None => vec![("base".to_string(), Vec::new())],
-            Some(toml::Value::Table(t)) if !t.is_empty() => t
+            Some(toml::Value::Table(t)) if !t.is_empty() => doc
+                .keys_in_order(&["sweep", "variants"])
                 .iter()
+                .filter_map(|v| t.get_key_value(v.as_str()))
                 .map(|(v, o)| {
                     if !is_folder_name(v) {
                         return Err(err(
@@ -198,14 +200,15 @@ mod tests {
     #[test]
     fn a_sweep_reads_its_seeds_envs_and_variants_with_located_overrides() {
         let s = parse(
-            "[sweep]\nseeds = 3\nenvs = [\"catch\", \"cartpole\"]\n[sweep.variants.a]\n\"return.gamma.learnable\" = true\n\
-             [sweep.variants.b]\n[env]\nname = \"catch\"\n",
+            "[sweep]\nseeds = 3\nenvs = [\"catch\", \"cartpole\"]\n[sweep.variants.b]\n\"return.gamma.learnable\" = true\n\
+             [sweep.variants.a]\n[env]\nname = \"catch\"\n",
         )
         .unwrap();
         assert_eq!((s.name.as_str(), s.seeds.as_slice()), ("s", &[0, 1, 2][..]));
         assert_eq!(s.envs, ["catch", "cartpole"]);
         assert_eq!(s.out_dir, PathBuf::from("runs/s"));
-        assert_eq!(s.variants.len(), 2);
+        let names: Vec<&str> = s.variants.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["b", "a"], "the file's order");
         let o = &s.variants[0].1[0];
         assert_eq!(o.key, ["return", "gamma", "learnable"]);
         assert_eq!((o.origin.line, o.origin.column), (5, 1));

@@ -58,6 +58,19 @@ impl ConfigDoc {
         self
     }
 
+    /// The keys of the table at `path` in the order the file writes them (the parsed table
+    /// sorts them); empty when there is no such table in the file.
+    pub fn keys_in_order(&self, path: &[&str]) -> Vec<String> {
+        let mut item = self.spans.as_item();
+        for key in path {
+            match item.as_table_like().and_then(|t| t.get(key)) {
+                Some(i) => item = i,
+                None => return Vec::new(),
+            }
+        }
+        item.as_table_like().map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.to_string()).collect())
+    }
+
     /// The overrides applied so far.
     pub fn overrides(&self) -> &[Override] {
         &self.overrides
@@ -213,6 +226,13 @@ mod tests {
         let doc = ConfigDoc::parse("e.toml", "seed = 1\nnet = { type = \"mlp\", hidden = -3 }\n").unwrap();
         let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
         assert!(err.starts_with("e.toml:2:") && err.contains("-3"), "{err}");
+    }
+
+    #[test]
+    fn keys_come_in_file_order() {
+        let doc = ConfigDoc::parse("e.toml", "[s.v.zeta]\n[s.v.alpha]\nx = 1\n[s.v.mid]\n").unwrap();
+        assert_eq!(doc.keys_in_order(&["s", "v"]), ["zeta", "alpha", "mid"]);
+        assert!(doc.keys_in_order(&["nothing"]).is_empty());
     }
 
     #[test]
