@@ -167,3 +167,31 @@ fn an_unknown_key_in_a_set_is_located_at_the_set() {
     assert!(err.contains("--set run.updatez=3:1:1: unknown field `updatez`"), "{err}");
     assert!(!tmp.path().join("runs").exists(), "a sweep that cannot run left folders behind");
 }
+
+#[test]
+fn sigterm_to_a_sweep_stops_every_run_at_a_checkpoint_and_a_new_sweep_finishes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = sweep(tmp.path()).spawn().unwrap();
+    let dirs = run_dirs(tmp.path());
+    let start = Instant::now();
+    while !dirs.iter().any(|d| {
+        status(d) == Some(RunState::Running)
+            && std::fs::read_dir(d.join("checkpoints")).is_ok_and(|mut e| e.next().is_some())
+    }) {
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be stopped");
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: kill(2) on the id of our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("stopped"), "{}", text(&out.stdout));
+    // No run is left `running`: each one checkpointed and said so (or had finished).
+    for d in dirs.iter().filter(|d| d.exists()) {
+        let s = status(d).unwrap();
+        assert!(matches!(s, RunState::Stopped | RunState::Finished), "{}: {s:?}", d.display());
+    }
+    success(sweep(tmp.path()).output().unwrap());
+    assert!(dirs.iter().all(|d| status(d) == Some(RunState::Finished)));
+}
