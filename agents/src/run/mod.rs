@@ -116,9 +116,10 @@ pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Resu
     }
     if let Some((path, ckpt)) = &found {
         checkpoint::check_config(path, ckpt, dir.config_fingerprint()?)?;
-    } else {
+    } else if dir.checkpoints().exists() || dir.path.join(metrics::CSV_FILE).exists() {
         warn(&format!("no intact checkpoint in {}: starting the run over", dir.checkpoints().display()));
     }
+    // (Neither: a folder made by `prepare`, e.g. by a sweep, whose run starts now.)
     let rows = found.as_ref().map_or(0, |(_, c)| c.counters.metrics_rows);
     let metrics = MetricsWriter::resume(&dir.path, rows)?;
     let resumed = Resumed { checkpoint: found.as_ref().map(|(p, _)| p.clone()), dropped_rows: metrics.dropped_rows() };
