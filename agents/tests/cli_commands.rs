@@ -225,3 +225,37 @@ fn an_experiment_too_large_for_the_memory_is_refused_at_its_key_before_anything_
         assert!(!tmp.path().join("runs").exists(), "{to}: a refused run left a folder");
     }
 }
+
+#[test]
+fn set_overrides_a_field_for_one_run_and_its_errors_point_at_the_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/td_smoke.toml");
+    let example = example.to_str().unwrap();
+    let out = mgrl(&["check", example, "--set", "run.updates=7", "--set", "name=tried"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("  run               7 updates") && summary.contains("runs/tried/seed-0"), "{summary}");
+    let err = assert_user_error(&mgrl(&["run", example, "--set", "agent.unrol=3"], tmp.path()));
+    assert!(err.starts_with("error: --set agent.unrol=3:1:1:") && err.contains("unrol"), "{err}");
+    assert!(!tmp.path().join("runs").exists(), "a run folder was left behind");
+}
+
+#[test]
+fn check_of_a_sweep_points_a_bad_variant_at_its_line_in_the_sweep_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/catch_meta_gamma.toml");
+    let sweep = format!(
+        "[sweep]\nbase = \"{}\"\nseeds = 2\n[sweep.variants.ok]\n[sweep.variants.bad]\n\"agent.unroll\" = \"long\"\n",
+        base.display()
+    );
+    std::fs::write(tmp.path().join("s.toml"), sweep).unwrap();
+    let err = assert_user_error(&mgrl(&["check", "s.toml"], tmp.path()));
+    // Which run it is about, then where in the file.
+    assert!(err.starts_with("error: sweep s: env catch, variant bad"), "{err}");
+    assert!(err.contains("s.toml:6:1: invalid type: string \"long\""), "{err}");
+    let sweep = format!("[sweep]\nbase = \"{}\"\nseeds = 2\nenvs = [\"catch\", \"cartpole\"]\n", base.display());
+    std::fs::write(tmp.path().join("s.toml"), sweep).unwrap();
+    let out = mgrl(&["check", "s.toml"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("4 runs = 2 environments × 1 variants × 2 seeds"), "{}", text(&out.stdout));
+}

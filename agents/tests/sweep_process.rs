@@ -120,16 +120,23 @@ fn a_sweep_killed_and_started_again_runs_everything_exactly_once_and_reports_as_
     assert_eq!(report(cut.path()), report(whole.path()));
 }
 
+/// `mgrl sweep` of the example as it is (10 updates a run) with `extra` arguments, to its end.
+fn plain_sweep(cwd: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mgrl")).current_dir(cwd).arg("sweep").arg(example()).args(extra).output().unwrap()
+}
+
+/// A user error: exit status 1; its stderr.
+fn failure(out: Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    text(&out.stderr)
+}
+
 #[test]
 fn a_finished_sweep_started_again_runs_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mgrl"));
-    c.current_dir(tmp.path()).arg("sweep").arg(example());
-    success(c.output().unwrap());
+    success(plain_sweep(tmp.path(), &[]));
     let before: Vec<String> = run_dirs(tmp.path()).iter().map(|d| metrics(d)).collect();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mgrl"));
-    c.current_dir(tmp.path()).arg("sweep").arg(example());
-    let out = success(c.output().unwrap());
+    let out = success(plain_sweep(tmp.path(), &[]));
     assert!(out.contains("4 runs, 4 finished before, 0 to run"), "{out}");
     assert_eq!(before, run_dirs(tmp.path()).iter().map(|d| metrics(d)).collect::<Vec<_>>());
 }
@@ -137,33 +144,15 @@ fn a_finished_sweep_started_again_runs_nothing() {
 #[test]
 fn a_sweep_whose_file_changed_under_its_runs_refuses_to_mix_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mgrl"));
-    c.current_dir(tmp.path()).arg("sweep").arg(example());
-    success(c.output().unwrap());
-    let out = Command::new(env!("CARGO_BIN_EXE_mgrl"))
-        .current_dir(tmp.path())
-        .arg("sweep")
-        .arg(example())
-        .args(["--set", "agent.entropy_cost=0.02"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    success(plain_sweep(tmp.path(), &[]));
+    let err = failure(plain_sweep(tmp.path(), &["--set", "agent.entropy_cost=0.02"]));
     assert!(err.contains("holds a run of another config"), "{err}");
 }
 
 #[test]
 fn an_unknown_key_in_a_set_is_located_at_the_set() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mgrl"))
-        .current_dir(tmp.path())
-        .arg("sweep")
-        .arg(example())
-        .args(["--set", "run.updatez=3"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    let err = failure(plain_sweep(tmp.path(), &["--set", "run.updatez=3"]));
     assert!(err.contains("--set run.updatez=3:1:1: unknown field `updatez`"), "{err}");
     assert!(!tmp.path().join("runs").exists(), "a sweep that cannot run left folders behind");
 }
