@@ -184,3 +184,13 @@ fn sigterm_to_a_sweep_stops_every_run_at_a_checkpoint_and_a_new_sweep_finishes_t
     success(sweep(tmp.path()).output().unwrap());
     assert!(dirs.iter().all(|d| status(d) == Some(RunState::Finished)));
 }
+
+#[test]
+fn a_runs_metrics_do_not_depend_on_how_many_run_beside_it() {
+    let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    success(plain_sweep(one.path(), &["--jobs", "1"]));
+    success(plain_sweep(four.path(), &["--jobs", "4"]));
+    for (a, b) in run_dirs(one.path()).iter().zip(run_dirs(four.path())) {
+        assert_eq!(metrics(a), metrics(&b), "{}", a.display());
+    }
+}

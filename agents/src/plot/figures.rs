@@ -246,6 +246,61 @@ fn file_stem(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::metrics::MetricsTable;
+
+    /// A run of variant `variant` with rows at updates 1..=3: return = update × `slope`,
+    /// meta/gamma = `gamma` + update × `drift`.
+    fn run(variant: &str, slope: f64, gamma: f64, drift: f64, status: RunState) -> RunRecord {
+        let columns = ["update", "frames", "return_mean", "meta/gamma"].map(String::from).to_vec();
+        let rows = (1..=3)
+            .map(|u| {
+                let u = u as f64;
+                vec![Some(u), Some(10.0 * u), Some(slope * u), Some(gamma + drift * u)]
+            })
+            .collect();
+        RunRecord {
+            dir: PathBuf::from(variant),
+            name: variant.into(),
+            seed: 0,
+            env: "catch".into(),
+            variant: variant.into(),
+            hash: format!("{variant:0>64}"),
+            status,
+            updates: 3,
+            updates_total: 3,
+            frames: 30,
+            metrics: MetricsTable { path: PathBuf::new(), columns, rows },
+        }
+    }
+
+    #[test]
+    fn a_diverged_run_is_marked_at_its_last_point_and_a_fixed_meta_parameter_is_left_out() {
+        let runs = [
+            run("fixed", 1.0, 0.9, 0.0, RunState::Finished),
+            run("meta", 2.0, 0.5, 0.1, RunState::Finished),
+            run("meta", 3.0, 0.5, 0.1, RunState::Diverged),
+        ];
+        let lines: Vec<(&str, Vec<&RunRecord>)> = vec![("fixed", vec![&runs[0]]), ("meta", vec![&runs[1], &runs[2]])];
+        let curves = scalar_series(&lines, "frames", "return_mean", 1);
+        assert_eq!(curves[0].marks, []);
+        assert_eq!(curves[1].marks, [(30.0, 9.0)]);
+        assert_eq!(marked(&curves), "; x: a diverged run");
+        assert!(is_fixed(&lines[0].1, "meta/gamma") && !is_fixed(&lines[1].1, "meta/gamma"));
+        assert_eq!(seeds_phrase(&lines), "1–2 seeds");
+        let dir = tempfile::tempdir().unwrap();
+        let written = plot_runs(&runs, dir.path(), PlotOptions::default()).unwrap();
+        let names: Vec<_> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["learning_curve.png", "meta-gamma.png"]);
+    }
+
+    #[test]
+    fn two_configs_of_one_variant_on_one_environment_get_their_hash_in_the_label() {
+        let mut other = run("meta", 2.0, 0.5, 0.1, RunState::Finished);
+        other.hash = format!("{:b>64}", "");
+        let runs =
+            [run("meta", 2.0, 0.5, 0.1, RunState::Finished), other, run("fixed", 1.0, 0.9, 0.0, RunState::Finished)];
+        assert_eq!(line_labels(&runs), ["meta [00000000]", "meta [bbbbbbbb]", "fixed"]);
+    }
 
     #[test]
     fn the_moving_average_trails_and_shortens_its_window_at_the_start() {
