@@ -131,7 +131,9 @@ pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Resu
         }
         None => Provenance::new(&exp, &dir)?,
     };
+    // `[run] updates` may have been raised to extend the run: the record follows the config.
     provenance.updates_total = exp.run.updates;
+    provenance.config_hash = provenance::config_hash(&std::fs::read_to_string(dir.config())?)?;
     let outcome = drive(&exp, &dir, found.map(|(_, c)| c), metrics, provenance, stop)?;
     Ok(Outcome { resumed: Some(resumed), ..outcome })
 }
