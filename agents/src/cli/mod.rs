@@ -8,6 +8,7 @@ mod plot;
 mod plugins;
 mod report;
 mod run;
+mod sweep;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 #[command(
     name = "mgrl",
     version,
-    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl envs catch                       one environment and its options\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals\n  mgrl verify                           check every plugin's derivatives and contracts"
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl envs catch                       one environment and its options\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl sweep examples/catch_sweep.toml  environments × variants × seeds, several at once\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    every run, and per config mean, median, IQM with bootstrap CIs\n  mgrl verify                           check every plugin's derivatives and contracts"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,6 +32,7 @@ enum Command {
     Plugins(plugins::Args),
     Check(check::Args),
     Run(run::Args),
+    Sweep(sweep::Args),
     Envs(envs::Args),
     Play(play::Args),
     Plot(plot::Args),
@@ -66,6 +68,7 @@ where
         Command::Plugins(a) => plugins::run(a, &mut out),
         Command::Check(a) => check::run(a, &mut out),
         Command::Run(a) => run::run(a, &mut out),
+        Command::Sweep(a) => sweep::run(a, &mut out),
         Command::Envs(a) => envs::run(a, &mut out),
         Command::Play(a) => play::run(a, &mut out),
         Command::Plot(a) => plot::run(a, &mut out),

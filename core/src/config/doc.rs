@@ -1,6 +1,7 @@
 //! A parsed TOML file that can point at any of its keys: the source of line and column for
 //! every configuration error.
 
+use super::Override;
 use crate::error::Location;
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -12,6 +13,8 @@ pub struct ConfigDoc {
     text: String,
     spans: toml_edit::ImDocument<String>,
     table: toml::Table,
+    /// Values put over the file's (`--set`, a sweep's variant), in the order applied.
+    overrides: Vec<Override>,
 }
 
 impl ConfigDoc {
@@ -28,7 +31,7 @@ impl ConfigDoc {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             Error::Config { location: locate(file, text, offset), message: e.message().to_string() }
         })?;
-        Ok(ConfigDoc { file: file.into(), text: text.into(), spans, table })
+        Ok(ConfigDoc { file: file.into(), text: text.into(), spans, table, overrides: Vec::new() })
     }
 
     /// Reads and parses a file.
@@ -38,7 +41,42 @@ impl ConfigDoc {
         Self::parse(&path.display().to_string(), &text)
     }
 
-    /// The whole file as a table.
+    /// The document with `overrides` put over its values, in order. Errors about an
+    /// overridden key (or one below it) then point at the override's origin.
+    pub fn with_overrides(mut self, overrides: &[Override]) -> Result<Self> {
+        for o in overrides {
+            o.apply(&mut self.table)?;
+            self.overrides.push(o.clone());
+        }
+        Ok(self)
+    }
+
+    /// The document without the top-level key `key` (a sweep file's `[sweep]`, leaving the
+    /// experiment around it); every other key keeps its location.
+    pub fn without(mut self, key: &str) -> Self {
+        self.table.remove(key);
+        self
+    }
+
+    /// The keys of the table at `path` in the order the file writes them (the parsed table
+    /// sorts them); empty when there is no such table in the file.
+    pub fn keys_in_order(&self, path: &[&str]) -> Vec<String> {
+        let mut item = self.spans.as_item();
+        for key in path {
+            match item.as_table_like().and_then(|t| t.get(key)) {
+                Some(i) => item = i,
+                None => return Vec::new(),
+            }
+        }
+        item.as_table_like().map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.to_string()).collect())
+    }
+
+    /// The overrides applied so far.
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// The whole file (with any overrides) as a table.
     pub fn table(&self) -> &toml::Table {
         &self.table
     }
@@ -48,8 +86,11 @@ impl ConfigDoc {
     }
 
     /// The location of the item at `path` (keys, and indices into arrays of tables), or of
-    /// its nearest ancestor that exists.
+    /// its nearest ancestor that exists; the origin of the override that set it, if one did.
     pub fn location(&self, path: &[&str]) -> Location {
+        if let Some(o) = self.overrides.iter().rev().find(|o| o.covers(path)) {
+            return o.origin.clone();
+        }
         locate(&self.file, &self.text, walk(self.spans.as_item(), path, 0))
     }
 
@@ -214,5 +255,29 @@ mod tests {
         let doc = ConfigDoc::parse("e.toml", "seed = 1\nnet = { type = \"mlp\", hidden = -3 }\n").unwrap();
         let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
         assert!(err.starts_with("e.toml:2:") && err.contains("-3"), "{err}");
+    }
+
+    #[test]
+    fn keys_come_in_file_order() {
+        let doc = ConfigDoc::parse("e.toml", "[s.v.zeta]\n[s.v.alpha]\nx = 1\n[s.v.mid]\n").unwrap();
+        assert_eq!(doc.keys_in_order(&["s", "v"]), ["zeta", "alpha", "mid"]);
+        assert!(doc.keys_in_order(&["nothing"]).is_empty());
+    }
+
+    #[test]
+    fn an_error_at_or_below_an_overridden_key_points_at_the_override() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Run {
+            updates: u32,
+        }
+        let doc = ConfigDoc::parse("e.toml", "seed = 1\n[run]\nupdates = 3\n").unwrap();
+        let doc = doc.with_overrides(&[Override::parse_arg("run.updatez=4").unwrap()]).unwrap();
+        let run = doc.table()["run"].clone();
+        let err = doc.deserialize::<Run>(&["run"], run).unwrap_err().to_string();
+        assert!(err.starts_with("--set run.updatez=4:1:1: unknown field `updatez`"), "{err}");
+        // Keys the override did not touch still point into the file.
+        assert_eq!(doc.location(&["run", "updates"]).line, 3);
     }
 }
