@@ -128,3 +128,50 @@ fn a_diverged_run_is_flagged_not_pooled() {
     assert_eq!((r[6].as_str(), r[10].as_str()), ("diverged", "false"));
     assert!(md.contains("seed-2 (seed 2): diverged at update 70 of 100; not pooled"), "{md}");
 }
+
+#[test]
+fn a_baseline_normalises_the_aggregates_across_environments() {
+    // Variants `base` and `x` of a sweep on catch and cartpole:
+    // base scores 2 and 10, x scores 4 and 10, so x normalised by base is 2 and 1 (mean 1.5)
+    // where the raw mean is 7, and base normalised is 1 everywhere.
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = [("base", "catch", 0.91, 2.0), ("base", "cartpole", 0.92, 10.0), ("x", "catch", 0.93, 4.0)];
+    for (k, (name, env, gamma, score)) in runs.into_iter().chain([("x", "cartpole", 0.94, 10.0)]).enumerate() {
+        for seed in 0..2 {
+            let dir = tmp.path().join(format!("runs/{k}/seed-{seed}"));
+            fake_run(&dir, name, gamma, seed, score, RunState::Finished, 10);
+            let path = dir.join("provenance.json");
+            let tag = format!("\"sweep\": {{ \"name\": \"s\", \"env\": \"{env}\", \"variant\": \"{name}\" }}");
+            let text = std::fs::read_to_string(&path).unwrap().replace("\"sweep\": null", &tag);
+            assert!(text.contains(&tag), "{text}");
+            std::fs::write(&path, text).unwrap();
+            let config = dir.join("config.toml");
+            let text = std::fs::read_to_string(&config).unwrap().replace("\"catch\"", &format!("\"{env}\""));
+            std::fs::write(&config, text).unwrap();
+        }
+    }
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mgrl"))
+            .current_dir(tmp.path())
+            .args(["report", "runs", "--out", "r"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let line = |md: &str, variant: &str| {
+        let across = md.split("Across environments").nth(1).unwrap_or_default().to_string();
+        across.lines().find(|l| l.starts_with(&format!("| {variant} |"))).unwrap_or_default().to_string()
+    };
+    let (ok, md, _) = run(&[]);
+    assert!(ok && md.contains("raw scores") && line(&md, "x").contains("| 7.0000 ["), "{md}");
+    let (ok, md, _) = run(&["--baseline", "base"]);
+    assert!(ok && md.contains("divided by the mean score of `base`"), "{md}");
+    assert!(line(&md, "x").contains("| 1.5000 [") && line(&md, "base").contains("| 1.0000 ["), "{md}");
+    let (ok, _, err) = run(&["--baseline", "nope"]);
+    assert!(!ok && err.contains("no run of that variant") && err.contains("base, x"), "{err}");
+}

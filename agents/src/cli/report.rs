@@ -19,7 +19,7 @@ use std::path::PathBuf;
 /// (per config), report-runs.csv (per run) and report-improvement.csv.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mgrl report runs/figure1-gamma               every seed below the folder\n  mgrl report runs/catch-sweep                  a sweep: per env and variant, and variants compared\n  mgrl report runs/* --last 20 --out results"
+    after_help = "Examples:\n  mgrl report runs/figure1-gamma               every seed below the folder\n  mgrl report runs/catch-sweep                  a sweep: per env and variant, and variants compared\n  mgrl report runs/minatar-study --baseline fixed-gamma   aggregates normalised by the plain agent\n  mgrl report runs/* --last 20 --out results"
 )]
 pub struct Args {
     /// Run folders, or folders holding run folders.
@@ -28,6 +28,9 @@ pub struct Args {
     /// Metrics rows averaged for a run's final score.
     #[arg(long, default_value_t = 10, value_parser = at_least_one)]
     last: usize,
+    /// Normalise the aggregates across environments by this variant's mean score on each.
+    #[arg(long, value_name = "VARIANT")]
+    baseline: Option<String>,
     /// Folder for report.md and the CSV files.
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -35,7 +38,19 @@ pub struct Args {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
     let runs = load_runs(&args.runs)?;
-    let report = build(&runs, args.last);
+    if let Some(b) = &args.baseline {
+        anyhow::ensure!(
+            runs.iter().any(|r| r.variant == *b),
+            "--baseline {b}: no run of that variant; the variants: {}",
+            runs.iter()
+                .map(|r| r.variant.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let report = build(&runs, args.last, args.baseline.as_deref());
     let md = markdown(&report);
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let files = [

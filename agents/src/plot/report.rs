@@ -68,6 +68,9 @@ pub struct Improvement {
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
     pub last: usize,
+    /// The variant whose mean score on each environment divides every score there in the
+    /// aggregates across environments; `None`: raw scores.
+    pub baseline: Option<String>,
     pub runs: Vec<RunLine<'a>>,
     pub groups: Vec<GroupLine>,
     pub flags: Vec<String>,
@@ -87,8 +90,11 @@ fn unfinished(r: &RunRecord) -> Option<String> {
     }
 }
 
-/// Builds the report of `runs` (in the order given: the first of duplicate seeds is pooled).
-pub fn build(runs: &[RunRecord], last: usize) -> Report<'_> {
+/// Builds the report of `runs` (in the order given: the first of duplicate seeds is pooled);
+/// with a `baseline` variant, the aggregates across environments are of scores divided by
+/// that variant's mean score on their environment (an environment where it has no positive
+/// mean is left out of them).
+pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> Report<'a> {
     let mut lines = Vec::new();
     let mut groups = Vec::new();
     let mut flags = Vec::new();
@@ -154,10 +160,24 @@ pub fn build(runs: &[RunRecord], last: usize) -> Report<'_> {
             .map(|e| groups.iter().filter(|g| g.label == label && g.env == *e).flat_map(|g| g.pooled.clone()).collect())
             .collect()
     };
+    // Per environment, what its scores are divided by in the aggregates (1 for raw scores).
+    let scale: Vec<Option<f64>> = match baseline {
+        None => vec![Some(1.0); envs.len()],
+        Some(b) => {
+            per_env(b).iter().map(|t| Some(t.iter().sum::<f64>() / t.len() as f64).filter(|m| *m > 0.0)).collect()
+        }
+    };
+    let normalised = |label: &str| -> Vec<Vec<f64>> {
+        per_env(label)
+            .into_iter()
+            .zip(&scale)
+            .map(|(t, s)| s.map_or(Vec::new(), |s| t.iter().map(|x| x / s).collect()))
+            .collect()
+    };
     let across = labels
         .iter()
         .filter_map(|l| {
-            let tasks = per_env(l);
+            let tasks = normalised(l);
             let n = tasks.iter().filter(|t| !t.is_empty()).count();
             (n > 1).then(|| AcrossLine {
                 label: l.to_string(),
@@ -177,7 +197,7 @@ pub fn build(runs: &[RunRecord], last: usize) -> Report<'_> {
             }
         }
     }
-    Report { last, runs: lines, groups, flags, across, improvements }
+    Report { last, baseline: baseline.map(str::to_string), runs: lines, groups, flags, across, improvements }
 }
 
 /// The distinct values, in order of first appearance.
@@ -233,7 +253,17 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     if !r.across.is_empty() {
-        s += "\nAcross environments (raw scores, not normalised: an environment with larger scores weighs more):\n\n";
+        s += &match &r.baseline {
+            None => {
+                "\nAcross environments (raw scores, not normalised: an environment with larger scores weighs more; \
+                     `--baseline VARIANT` normalises them):\n\n"
+                    .to_string()
+            }
+            Some(b) => format!(
+                "\nAcross environments, each score divided by the mean score of `{b}` on its environment (1: as \
+                 good as `{b}`):\n\n"
+            ),
+        };
         s +=
             "| variant | envs | runs | mean [95% CI] | median [95% CI] | IQM [95% CI] |\n|---|---:|---:|---|---|---|\n";
         for a in &r.across {
