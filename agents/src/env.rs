@@ -15,16 +15,17 @@ pub fn make_env(exp: &Experiment, num_envs: usize) -> anyhow::Result<Box<dyn Vec
     mgrl_envs::registry::make(&exp.env.name, num_envs, exp.seed, &exp.env.options).map_err(|e| locate(exp, e))
 }
 
-/// An unknown name points at `[env] name`; a bad option at that option (serde quotes it in
-/// backticks), else at `[env]`.
+/// An unknown name points at `[env] name`; a bad option at that option's key where the file
+/// has it, else at `[env]`.
 fn locate(exp: &Experiment, e: EnvError) -> anyhow::Error {
     let message = e.to_string();
-    let key = match e {
+    let key = match &e {
         EnvError::UnknownEnv { .. } => Some("name"),
-        _ => message.split('`').nth(1).filter(|k| exp.env.options.contains_key(*k)),
+        EnvError::Option { key, .. } => exp.env.options.contains_key(key).then_some(key.as_str()),
+        _ => None,
     };
     match key {
-        Some(k) => exp.doc.error(&["env", k], message.clone()).into(),
-        None => exp.doc.error(&["env"], message.clone()).into(),
+        Some(k) => exp.doc.error(&["env", k], message).into(),
+        None => exp.doc.error(&["env"], message).into(),
     }
 }

@@ -17,5 +17,6 @@ pub mod unroll;
 pub mod cli;
 pub mod plot;
 pub mod run;
+pub mod sweep;
 
 pub use agent::{Agent, AgentEntry, AgentState, Divergence, StateTensor, UpdateReport};

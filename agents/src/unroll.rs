@@ -12,7 +12,7 @@
 
 use crate::meta::{Heads, Trajectory};
 use anyhow::{ensure, Result};
-use mgrl_core::Batch;
+use mgrl_core::{Batch, MetaValues, ReturnBatch};
 use serde::{Deserialize, Serialize};
 
 /// T steps of B environments.
@@ -77,7 +77,7 @@ impl Unroll {
             Some(log_pi) => log_pi.iter().zip(&self.behaviour_log_probs).map(|(p, m)| p - m).collect(),
             None => vec![0.0; self.t * self.b],
         };
-        Ok(Trajectory {
+        let inputs = ReturnBatch {
             batch: self.batch()?,
             rewards: self.rewards.clone(),
             discounts: self.discounts.clone(),
@@ -85,9 +85,9 @@ impl Unroll {
             values: heads.values.clone(),
             next_values: self.next_values(heads)?,
             log_rhos,
-            states: self.states.clone(),
-            network_meta: Vec::new(),
-        })
+            meta: MetaValues::new(),
+        };
+        Ok(Trajectory { inputs, states: self.states.clone(), network_meta: Vec::new() })
     }
 }
 

@@ -27,7 +27,7 @@ fn assert_user_error(out: &Output) -> String {
 #[test]
 fn every_subcommand_help_carries_an_example() {
     let tmp = tempfile::tempdir().unwrap();
-    for sub in ["plugins", "check", "run", "envs", "play", "plot", "report", "verify"] {
+    for sub in ["plugins", "check", "run", "sweep", "envs", "play", "plot", "report", "verify"] {
         let out = mgrl(&[sub, "--help"], tmp.path());
         let help = text(&out.stdout);
         assert!(out.status.success(), "{sub}: {}", text(&out.stderr));
@@ -79,7 +79,13 @@ fn run_of_an_experiment_that_cannot_run_points_into_the_file_and_leaves_no_folde
 /// that climbs to `level`, and a per-state γ that drifts apart.
 fn fake_run(dir: &Path, name: &str, seed: u64, level: f64) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("config.toml"), format!("name = \"{name}\"\nseed = {seed}\n")).unwrap();
+    // No provenance.json (a run from before it was recorded): finished, as its metrics reach
+    // the config's 200 updates. Experiments differ by more than their name (`[agent] kind`):
+    // runs are grouped by config, and one config under two names is one group.
+    let config = format!(
+        "name = \"{name}\"\nseed = {seed}\n[env]\nname = \"chain\"\n[agent]\nkind = \"{name}\"\n[run]\nupdates = 200\n"
+    );
+    std::fs::write(dir.join("config.toml"), config).unwrap();
     let mut csv = String::from(
         "update,frames,wall_time_s,episodes,return_mean,return_min,return_max,loss,meta/gamma[0],meta/gamma[1]\n",
     );
@@ -96,7 +102,7 @@ fn fake_run(dir: &Path, name: &str, seed: u64, level: f64) {
 }
 
 #[test]
-fn report_gives_each_experiment_its_mean_and_t_interval_across_seeds() {
+fn report_gives_each_experiment_its_mean_median_and_iqm_with_bootstrap_intervals() {
     let tmp = tempfile::tempdir().unwrap();
     for seed in 0..3 {
         fake_run(&tmp.path().join(format!("runs/up/seed-{seed}")), "up", seed, 10.0 + seed as f64);
@@ -107,18 +113,28 @@ fn report_gives_each_experiment_its_mean_and_t_interval_across_seeds() {
     // Final score of seed s of `up`: its last return, (10 + s)(1 − e⁻⁴) + 0.01 s.
     let scores: Vec<f64> = (0..3).map(|s| (10.0 + s as f64) * (1.0 - (-4f64).exp()) + 0.01 * s as f64).collect();
     let mean = scores.iter().sum::<f64>() / 3.0;
-    let sd = (scores.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
-    let half = 4.302_652_7 * sd / 3f64.sqrt(); // t(0.975, 2 degrees of freedom)
     let csv = std::fs::read_to_string(tmp.path().join("report/report.csv")).unwrap();
-    let up: Vec<&str> = csv.lines().find(|l| l.starts_with("up,")).unwrap().split(',').collect();
-    assert_eq!(&up[1..3], ["3", "1"]);
-    let got: Vec<f64> = up[3..6].iter().map(|v| v.parse().unwrap()).collect();
-    for (g, want) in got.iter().zip([mean, mean - half, mean + half]) {
-        assert!((g - want).abs() < 1e-4, "{csv}");
+    let up: Vec<&str> = csv.lines().find(|l| l.contains(",up,")).unwrap().split(',').collect();
+    // config_hash,name,env,variant,runs,pooled,last_n, then (point, lo, hi) of mean, median, IQM.
+    assert_eq!(&up[1..7], ["up", "chain", "up", "3", "3", "1"]);
+    let v: Vec<f64> = up[7..16].iter().map(|v| v.parse().unwrap()).collect();
+    // Three scores: the median is the middle one, the IQM cuts none (⌊3/4⌋ = 0) and is the mean.
+    for (got, want) in [(v[0], mean), (v[3], scores[1]), (v[6], mean)] {
+        assert!((got - want).abs() < 1e-4, "{csv}");
+    }
+    // Bootstrap intervals of three scores lie within their range and hold the point.
+    for i in [0, 3, 6] {
+        assert!(v[i + 1] <= v[i] && v[i] <= v[i + 2], "{csv}");
+        assert!(v[i + 1] >= scores[0] - 1e-4 && v[i + 2] <= scores[2] + 1e-4, "{csv}");
     }
     let md = text(&out.stdout);
-    assert!(md.contains("| up | 3 |") && md.contains("| flat | 1 |") && md.contains("n/a (one run)"), "{md}");
+    assert!(md.contains("| up | chain | up | 3 | 3 |") && md.contains("| flat | chain | flat | 1 | 1 |"), "{md}");
+    // Two variants on one environment (in folder order): every run of `up` scores higher, so
+    // P(flat > up) = 0 whatever the resample.
+    assert!(md.contains("| flat | up | 1 | 0.0000 [0.0000, 0.0000] |"), "{md}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("report/report.md")).unwrap(), md);
+    let runs = std::fs::read_to_string(tmp.path().join("report/report-runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 5, "{runs}");
 }
 
 fn assert_png(path: &Path) {
@@ -208,4 +224,38 @@ fn an_experiment_too_large_for_the_memory_is_refused_at_its_key_before_anything_
         }
         assert!(!tmp.path().join("runs").exists(), "{to}: a refused run left a folder");
     }
+}
+
+#[test]
+fn set_overrides_a_field_for_one_run_and_its_errors_point_at_the_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/td_smoke.toml");
+    let example = example.to_str().unwrap();
+    let out = mgrl(&["check", example, "--set", "run.updates=7", "--set", "name=tried"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("  run               7 updates") && summary.contains("runs/tried/seed-0"), "{summary}");
+    let err = assert_user_error(&mgrl(&["run", example, "--set", "agent.unrol=3"], tmp.path()));
+    assert!(err.starts_with("error: --set agent.unrol=3:1:1:") && err.contains("unrol"), "{err}");
+    assert!(!tmp.path().join("runs").exists(), "a run folder was left behind");
+}
+
+#[test]
+fn check_of_a_sweep_points_a_bad_variant_at_its_line_in_the_sweep_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/catch_meta_gamma.toml");
+    let sweep = format!(
+        "[sweep]\nbase = \"{}\"\nseeds = 2\n[sweep.variants.ok]\n[sweep.variants.bad]\n\"agent.unroll\" = \"long\"\n",
+        base.display()
+    );
+    std::fs::write(tmp.path().join("s.toml"), sweep).unwrap();
+    let err = assert_user_error(&mgrl(&["check", "s.toml"], tmp.path()));
+    // Which run it is about, then where in the file.
+    assert!(err.starts_with("error: sweep s: env catch, variant bad"), "{err}");
+    assert!(err.contains("s.toml:6:1: invalid type: string \"long\""), "{err}");
+    let sweep = format!("[sweep]\nbase = \"{}\"\nseeds = 2\nenvs = [\"catch\", \"cartpole\"]\n", base.display());
+    std::fs::write(tmp.path().join("s.toml"), sweep).unwrap();
+    let out = mgrl(&["check", "s.toml"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("4 runs = 2 environments × 1 variants × 2 seeds"), "{}", text(&out.stdout));
 }

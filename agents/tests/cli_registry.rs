@@ -111,9 +111,34 @@ fn check_names_the_known_environments_and_agents_for_unknown_ones() {
 #[test]
 fn check_points_at_a_bad_environment_option() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("o.toml"), SMOKE.replace("fig1b-gamma\"\n", "fig1b-gamma\"\nstatse = 3\n")).unwrap();
-    let err = error_of(&mgrl(&["check", "o.toml"], tmp.path()));
-    assert!(err.starts_with("error: o.toml:4:1: ") && err.contains("statse"), "{err}");
+    let with = |line: &str| SMOKE.replace("fig1b-gamma\"\n", &format!("fig1b-gamma\"\n{line}\n"));
+    // An unknown key, a value of the wrong type and a value out of range: each at its own line.
+    for (line, says) in [
+        ("statse = 3", "unknown option `statse`; the options of `mrp/fig1b-gamma`: states"),
+        ("states = \"ten\"", "`states`: invalid type: string \"ten\""),
+        ("states = 1", "`states` = 1 must be at least 2"),
+    ] {
+        std::fs::write(tmp.path().join("o.toml"), with(line)).unwrap();
+        let err = error_of(&mgrl(&["check", "o.toml"], tmp.path()));
+        assert!(err.starts_with("error: o.toml:4:1: ") && err.contains(says), "{line}: {err}");
+    }
+}
+
+#[test]
+fn envs_with_a_name_shows_its_options_with_their_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in mgrl_envs::registry::list() {
+        let text = stdout_of(&mgrl(&["envs", entry.name], tmp.path()));
+        assert!(text.starts_with(&format!("{}: {}", entry.name, entry.description)), "{text}");
+        let table: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("option")).collect();
+        for o in entry.options {
+            let row = table.iter().find(|l| l.starts_with(o.name)).unwrap_or_else(|| panic!("{}:\n{text}", o.name));
+            assert!(row.contains(o.default) && row.contains(o.doc), "{row}");
+        }
+        assert!(text.contains(&format!("name = \"{}\"", entry.name)), "{text}");
+    }
+    let err = error_of(&mgrl(&["envs", "catsh"], tmp.path()));
+    assert!(err.contains("unknown environment `catsh`") && err.contains("catch"), "{err}");
 }
 
 #[test]

@@ -45,6 +45,7 @@ inventory::submit! {
     EnvEntry {
         name: "test/panics",
         description: "panics at step 6",
+        options: &[],
         spec: |_| Ok(spec("test/panics")),
         make: |_, _, _| make("test/panics", true),
     }
@@ -54,6 +55,7 @@ inventory::submit! {
     EnvEntry {
         name: "test/nan",
         description: "NaN reward at step 6",
+        options: &[],
         spec: |_| Ok(spec("test/nan")),
         make: |_, _, _| make("test/nan", false),
     }

@@ -1,7 +1,9 @@
 //! Every experiment in `examples/` passes `mgrl check` of the program its header names: the
 //! `mgrl` program for the built-in plugins, and for an example whose header names
 //! `mgrl-retrace`, a program that links the retrace crate (here, this test: it links it, and
-//! checks the experiment as `mgrl check` does, by building its agent).
+//! checks the experiment as `mgrl check` does, by building its agent). Folders below
+//! `examples/` are searched too; a sweep file passes `mgrl check` by checking every run it
+//! expands to.
 
 use mgrl_core::config::Experiment;
 use std::path::Path;
@@ -15,11 +17,19 @@ use mgrl_returns as _;
 fn every_example_passes_the_check_of_the_program_its_header_names() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
+    let mut files = Vec::new();
+    let mut folders = vec![dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
         }
+    }
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let header: String = text.lines().take_while(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n");
         if header.contains("mgrl-retrace") {
@@ -32,5 +42,5 @@ fn every_example_passes_the_check_of_the_program_its_header_names() {
         }
         checked += 1;
     }
-    assert!(checked >= 9, "only {checked} examples found in {}", dir.display());
+    assert!(checked >= 11, "only {checked} examples found in {}", dir.display());
 }

@@ -14,7 +14,7 @@ use mgrl_agents::meta::{HeadModel, InnerStep, MetaOptimiser, ReturnPipeline, Tar
 use mgrl_agents::net::Params;
 use mgrl_agents::optim::Optimizer;
 use mgrl_agents::td::LinearValue;
-use mgrl_core::Batch;
+use mgrl_core::{Batch, ReturnBatch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::{assert_matches_central_differences, experiment, optimizer, params, AcBatch, LinearActorCritic};
@@ -50,17 +50,9 @@ fn random_batch(rng: &mut ChaCha8Rng) -> RandomBatch {
     let discounts = (0..n).map(|i| if i == 7 || i == 11 { 0.0 } else { 1.0 }).collect();
     let episode_continues = (0..n).map(|i| if i == 4 || i == 7 || i == 11 { 0.0 } else { 1.0 }).collect();
     let states = (0..n).map(|i| (i * 3 + 1) % STATES).collect();
-    let traj = Trajectory {
-        batch: Batch::new(T, B).unwrap(),
-        rewards,
-        discounts,
-        episode_continues,
-        values: vec![0.0; n],
-        next_values: vec![0.0; n],
-        log_rhos,
-        states: Some(states),
-        network_meta: Vec::new(),
-    };
+    let inputs =
+        ReturnBatch { rewards, discounts, episode_continues, log_rhos, ..ReturnBatch::new(Batch::new(T, B).unwrap()) };
+    let traj = Trajectory { inputs, states: Some(states), network_meta: Vec::new() };
     RandomBatch { features, next_features, actions, traj }
 }
 
@@ -84,8 +76,8 @@ fn check<M: HeadModel<Dtype = f64, Device = Cpu>>(
     let tau_next = random_batch(&mut rng);
     let with_values = |rb: &RandomBatch, params: &Params<f64, Cpu>| {
         let mut traj = rb.traj.clone();
-        traj.values = model.heads(params, &to_batch(rb, false)).unwrap().values;
-        traj.next_values = model.heads(params, &to_batch(rb, true)).unwrap().values;
+        traj.inputs.values = model.heads(params, &to_batch(rb, false)).unwrap().values;
+        traj.inputs.next_values = model.heads(params, &to_batch(rb, true)).unwrap().values;
         traj
     };
     // An optimiser with history, so that RMSProp/Adam have non-trivial moments.

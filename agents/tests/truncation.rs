@@ -80,7 +80,7 @@ fn every_return_bootstraps_a_truncated_step_on_its_final_observation_and_stops_t
         let (b, first) = (unroll.b, truncated[0]);
         let mut changed = traj.clone();
         for j in (first + b..unroll.t * b).step_by(b) {
-            changed.rewards[j] += 100.0;
+            changed.inputs.rewards[j] += 100.0;
         }
         let after = pipeline(plugin).evaluate(&changed).unwrap().targets;
         for j in (first % b..=first).step_by(b) {

@@ -1,11 +1,12 @@
 //! Where the per-step values of a meta-parameter come from (DESIGN.md §2).
 //!
-//! A return plugin only ever sees a `[T, B]` array of per-step values ηₜ. The source maps its
-//! own learnt numbers `x` to that array, and carries the two derivatives the meta-optimiser
-//! needs: the tangent of the array along one learnt number (method (a)), and the pull-back
-//! of a cotangent on the array to every learnt number at once (method (b)).
+//! A plugin sees the values ηₜ of a meta-parameter over the batch ([`MetaValue`]): one scalar
+//! for a fixed or a learnt scalar η, a `[T, B]` array for a per-state table. The source maps
+//! its own learnt numbers `x` to those values, and carries the two derivatives the
+//! meta-optimiser needs: their tangent along one learnt number (method (a)), and the
+//! pull-back of a per-step cotangent to every learnt number at once (method (b)).
 
-use crate::{Error, MetaParamSpec, Result, Squash};
+use crate::{Error, MetaParamSpec, MetaValue, Result, Squash};
 
 /// The values of one meta-parameter.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -77,37 +78,29 @@ impl MetaSource {
         }
     }
 
-    /// Writes ηₜ for every step; `states` gives the state index of each step (needed only by
-    /// a per-state table).
-    pub fn fill(&self, states: Option<&[usize]>, out: &mut [f64]) -> Result<()> {
-        match self {
-            MetaSource::Fixed(v) => out.fill(*v),
-            MetaSource::Scalar { x, squash } => out.fill(squash.forward(*x)),
+    /// ηₜ over a batch of `n` steps; `states` gives the state index of each step (needed only
+    /// by a per-state table).
+    pub fn values_over(&self, states: Option<&[usize]>, n: usize) -> Result<MetaValue> {
+        Ok(match self {
+            MetaSource::Fixed(v) => MetaValue::Scalar(*v),
+            MetaSource::Scalar { x, squash } => MetaValue::Scalar(squash.forward(*x)),
             MetaSource::PerState { x, squash } => {
-                let states = self.states(states, out.len())?;
-                for (o, &s) in out.iter_mut().zip(states) {
-                    *o = squash.forward(x[s]);
-                }
+                MetaValue::Steps(self.states(states, n)?.iter().map(|&s| squash.forward(x[s])).collect())
             }
-        }
-        Ok(())
+        })
     }
 
-    /// Writes dηₜ/dx_k for every step: the tangent of the per-step array along learnt number k.
-    pub fn tangent(&self, k: usize, states: Option<&[usize]>, out: &mut [f64]) -> Result<()> {
+    /// dηₜ/dx_k over a batch of `n` steps: the tangent of the values along learnt number k.
+    pub fn tangent(&self, k: usize, states: Option<&[usize]>, n: usize) -> Result<MetaValue> {
         self.check_param(k)?;
-        match self {
+        Ok(match self {
             MetaSource::Fixed(_) => unreachable!("check_param rejects every index of a fixed source"),
-            MetaSource::Scalar { x, squash } => out.fill(squash.derivative(*x)),
+            MetaSource::Scalar { x, squash } => MetaValue::Scalar(squash.derivative(*x)),
             MetaSource::PerState { x, squash } => {
-                let states = self.states(states, out.len())?;
                 let d = squash.derivative(x[k]);
-                for (o, &s) in out.iter_mut().zip(states) {
-                    *o = if s == k { d } else { 0.0 };
-                }
+                MetaValue::Steps(self.states(states, n)?.iter().map(|&s| if s == k { d } else { 0.0 }).collect())
             }
-        }
-        Ok(())
+        })
     }
 
     /// Adds Σₜ cₜ · dηₜ/dx_k to `grad[k]` for every learnt number k: the pull-back of a
@@ -172,15 +165,12 @@ mod tests {
             let eval = |delta: f64| {
                 let mut s = src.clone();
                 s.params_mut()[k] += delta;
-                let mut out = vec![0.0; states.len()];
-                s.fill(Some(&states), &mut out).unwrap();
-                out
+                s.values_over(Some(&states), states.len()).unwrap().steps().unwrap().to_vec()
             };
             let (plus, minus) = (eval(h), eval(-h));
             let fd: Vec<f64> = plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * h)).collect();
-            let mut tangent = vec![0.0; states.len()];
-            src.tangent(k, Some(&states), &mut tangent).unwrap();
-            for (a, b) in fd.iter().zip(&tangent) {
+            let tangent = src.tangent(k, Some(&states), states.len()).unwrap();
+            for (a, b) in fd.iter().zip(tangent.steps().unwrap()) {
                 assert!((a - b).abs() < 1e-9);
             }
             let fd_grad: f64 = fd.iter().zip(&cot).map(|(d, c)| d * c).sum();
@@ -189,10 +179,17 @@ mod tests {
     }
 
     #[test]
+    fn a_scalar_source_gives_one_value_and_its_derivative() {
+        let src = MetaSource::Scalar { x: 0.0, squash: Squash::Sigmoid };
+        assert_eq!(src.values_over(None, 1000).unwrap(), MetaValue::Scalar(0.5));
+        assert_eq!(src.tangent(0, None, 1000).unwrap(), MetaValue::Scalar(0.25));
+        assert_eq!(MetaSource::Fixed(0.9).values_over(None, 3).unwrap(), MetaValue::Scalar(0.9));
+    }
+
+    #[test]
     fn per_state_source_rejects_missing_or_out_of_range_states() {
-        let mut out = vec![0.0; 2];
-        assert!(table().fill(None, &mut out).is_err());
-        let err = table().fill(Some(&[0, 7]), &mut out).unwrap_err().to_string();
+        assert!(table().values_over(None, 2).is_err());
+        let err = table().values_over(Some(&[0, 7]), 2).unwrap_err().to_string();
         assert!(err.contains('7') && err.contains('3'), "{err}");
     }
 

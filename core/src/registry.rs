@@ -1,7 +1,9 @@
 //! The plugin registry: every return and reward-transform plugin linked into the binary,
 //! learnt at run time from the `inventory` entries that each plugin submits in its own file.
 //!
-//! A plugin registers itself with:
+//! A plugin registers itself with the [`crate::plugin`] attribute on its trait impl, which
+//! writes the entry below from the name and meta-parameters it is given; the entry can also
+//! be submitted by hand:
 //!
 //! ```
 //! # const LAMBDA_RETURN_META: &[mgrl_core::MetaParamSpec] = &[];

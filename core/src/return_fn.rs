@@ -23,9 +23,10 @@
 //! (rewards, values, next values, log importance ratios, every meta-parameter), which is all
 //! the meta-optimiser needs (DESIGN.md §2).
 
-use crate::{Batch, Error, MetaKind, MetaParamSpec, Result};
+use crate::{Batch, Error, MetaParamSpec, MetaValues, Result};
 
-/// The inputs of a return, all `[T, B]` row-major arrays (see the module doc).
+/// The inputs of a return, `[T, B]` row-major arrays (see the module doc) and the
+/// meta-parameters by name. [`crate::ReturnBatch`] owns them and lends this view.
 #[derive(Debug, Clone, Copy)]
 pub struct ReturnInputs<'a> {
     pub batch: Batch,
@@ -43,123 +44,84 @@ pub struct ReturnInputs<'a> {
     pub next_values: &'a [f64],
     /// log(π(aₜ|xₜ)/μ(aₜ|xₜ)) for t ∈ [0, T); all zero on-policy.
     pub log_rhos: &'a [f64],
-    /// ηₜ for t ∈ [0, T), one array per declared meta-parameter, in declaration order.
-    pub meta: &'a [&'a [f64]],
+    /// ηₜ of every declared meta-parameter, by name: a scalar or a `[T, B]` array each.
+    pub meta: &'a MetaValues,
 }
 
 impl ReturnInputs<'_> {
-    /// Checks the lengths of every array (no pass over the data). A plugin that fuses its
-    /// finiteness and domain checks into its own loops calls this first, and
-    /// [`Self::validate`] only when its checks flag something, to name the culprit.
+    /// Checks the lengths of every array and that exactly the declared meta-parameters are
+    /// given (no pass over the data). A plugin that fuses its finiteness and domain checks
+    /// into its own loops calls this first, and [`Self::validate`] only when its checks flag
+    /// something, to name the culprit.
     pub fn validate_shapes(&self, specs: &[MetaParamSpec]) -> Result<()> {
         let n = self.batch.len();
-        let named = [
-            ("rewards", self.rewards),
-            ("discounts", self.discounts),
-            ("episode_continues", self.episode_continues),
-            ("values", self.values),
-            ("next_values", self.next_values),
-            ("log_rhos", self.log_rhos),
-        ];
-        for (what, x) in named {
+        for (what, x) in self.arrays() {
             crate::batch::check_len(what, x, n)?;
         }
-        if self.meta.len() != specs.len() {
-            return Err(Error::Shape {
-                what: "meta-parameter arrays".into(),
-                expected: specs.len(),
-                got: self.meta.len(),
-            });
-        }
-        for (spec, m) in specs.iter().zip(self.meta) {
-            crate::batch::check_len(spec.name, m, n)?;
-        }
-        Ok(())
+        self.meta.validate_shapes(&self.batch, specs)
     }
 
     /// Checks every shape, that every number is finite, that the discounts lie in [0, 1],
     /// that the episode mask is 0 or 1 and that each meta-parameter of kind
-    /// [`MetaKind::Value`] stays in its domain.
+    /// [`crate::MetaKind::Value`] stays in its domain.
     pub fn validate(&self, specs: &[MetaParamSpec]) -> Result<()> {
-        let b = &self.batch;
-        b.check_steps("rewards", self.rewards)?;
-        b.check_steps("discounts", self.discounts)?;
-        b.check_steps("episode_continues", self.episode_continues)?;
-        b.check_steps("values", self.values)?;
-        b.check_steps("next_values", self.next_values)?;
-        b.check_steps("log_rhos", self.log_rhos)?;
+        for (what, x) in self.arrays() {
+            self.batch.check_steps(what, x)?;
+        }
         if let Some(&d) = self.discounts.iter().find(|d| !(0.0..=1.0).contains(*d)) {
             return Err(Error::OutOfDomain { name: "discounts".into(), value: d, domain: "[0, 1]".into() });
         }
         if let Some(&e) = self.episode_continues.iter().find(|&&e| e != 0.0 && e != 1.0) {
             return Err(Error::OutOfDomain { name: "episode_continues".into(), value: e, domain: "{0, 1}".into() });
         }
-        validate_meta(b, specs, self.meta)
+        self.meta.validate(&self.batch, specs)
+    }
+
+    /// The six arrays with their names.
+    fn arrays(&self) -> [(&'static str, &[f64]); 6] {
+        [
+            ("rewards", self.rewards),
+            ("discounts", self.discounts),
+            ("episode_continues", self.episode_continues),
+            ("values", self.values),
+            ("next_values", self.next_values),
+            ("log_rhos", self.log_rhos),
+        ]
     }
 }
 
-/// Checks the per-step meta-parameter arrays against their declarations.
-pub fn validate_meta(b: &Batch, specs: &[MetaParamSpec], meta: &[&[f64]]) -> Result<()> {
-    if meta.len() != specs.len() {
-        return Err(Error::Shape { what: "meta-parameter arrays".into(), expected: specs.len(), got: meta.len() });
-    }
-    for (spec, m) in specs.iter().zip(meta) {
-        b.check_steps(spec.name, m)?;
-        if spec.kind == MetaKind::Value {
-            if let Some(&v) = m.iter().find(|&&v| !spec.domain.contains(v)) {
-                spec.domain.check(spec.name, v)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Tangents of the inputs; `None` stands for a zero tangent.
+/// Tangents of the inputs; `None` (or a meta-parameter left out) stands for a zero tangent.
 #[derive(Debug, Clone, Default)]
 pub struct InputTangents<'a> {
     pub rewards: Option<&'a [f64]>,
     pub values: Option<&'a [f64]>,
     pub next_values: Option<&'a [f64]>,
     pub log_rhos: Option<&'a [f64]>,
-    /// One entry per declared meta-parameter, in declaration order (missing entries are zero).
-    pub meta: Vec<Option<&'a [f64]>>,
+    /// The tangents of the meta-parameters, by name.
+    pub meta: MetaValues,
 }
 
-impl<'a> InputTangents<'a> {
-    /// The tangent that moves only meta-parameter `index` along `tangent`: what method (a)
-    /// of the meta-gradient pushes through the return.
-    pub fn meta_only(n_meta: usize, index: usize, tangent: &'a [f64]) -> Self {
-        let mut meta = vec![None; n_meta];
-        meta[index] = Some(tangent);
-        InputTangents { meta, ..Default::default() }
+impl InputTangents<'_> {
+    /// The tangent that moves only meta-parameter `name`: what method (a) of the
+    /// meta-gradient pushes through the return.
+    pub fn meta_only(name: &'static str, tangent: crate::MetaValue) -> Self {
+        InputTangents { meta: MetaValues::new().with(name, tangent), ..Default::default() }
     }
 
-    /// Checks every present tangent against the batch shape.
-    pub fn validate(&self, batch: &Batch, n_meta: usize) -> Result<()> {
+    /// Checks every present tangent against the batch shape and the declarations.
+    pub fn validate(&self, batch: &Batch, specs: &[MetaParamSpec]) -> Result<()> {
         let named = [
             ("rewards tangent", self.rewards),
             ("values tangent", self.values),
             ("next_values tangent", self.next_values),
             ("log_rhos tangent", self.log_rhos),
         ];
-        for (what, t) in named.into_iter().chain(self.meta.iter().map(|m| ("meta-parameter tangent", *m))) {
+        for (what, t) in named {
             if let Some(t) = t {
                 batch.check_steps(what, t)?;
             }
         }
-        if self.meta.len() > n_meta {
-            return Err(Error::Shape {
-                what: "meta-parameter tangents".into(),
-                expected: n_meta,
-                got: self.meta.len(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The tangent of meta-parameter `i`, if any.
-    pub fn meta(&self, i: usize) -> Option<&'a [f64]> {
-        self.meta.get(i).copied().flatten()
+        self.meta.validate_tangents(batch, specs)
     }
 }
 
@@ -193,33 +155,34 @@ pub struct InputCotangents {
     pub values: Vec<f64>,
     pub next_values: Vec<f64>,
     pub log_rhos: Vec<f64>,
-    /// One per declared meta-parameter, in declaration order.
-    pub meta: Vec<Vec<f64>>,
+    /// One `[T, B]` array ([`crate::MetaValue::Steps`]) per declared meta-parameter, by name,
+    /// whether the meta-parameter was given per step or as a scalar.
+    pub meta: MetaValues,
 }
 
 impl InputCotangents {
-    /// All-zero cotangents for a batch and `n_meta` meta-parameters.
-    pub fn zeros(batch: &Batch, n_meta: usize) -> Self {
+    /// All-zero cotangents for a batch and the declared meta-parameters.
+    pub fn zeros(batch: &Batch, specs: &[MetaParamSpec]) -> Self {
         let z = vec![0.0; batch.len()];
         InputCotangents {
             rewards: z.clone(),
             values: z.clone(),
             next_values: z.clone(),
-            log_rhos: z.clone(),
-            meta: vec![z; n_meta],
+            log_rhos: z,
+            meta: MetaValues::zeros(batch, specs),
         }
     }
 }
 
 /// A return definition: targets from rewards, values and meta-parameters.
 ///
-/// Implementations are `#[typetag::serde]` so that an experiment names them in TOML, and
-/// register an [`inventory`] entry ([`crate::PluginEntry`]) that declares their meta-parameters.
-/// Their serde fields are the plugin's *options* (for example `n` of the n-step return);
-/// meta-parameters are not fields but per-step inputs ([`ReturnInputs::meta`]).
+/// An implementation registers with [`crate::plugin`], which names it for TOML (through
+/// `typetag`) and for the registry ([`crate::PluginEntry`]) and declares its meta-parameters,
+/// in one place. Its serde fields are the plugin's *options* (for example `n` of the n-step
+/// return); meta-parameters are not fields but inputs ([`ReturnInputs::meta`]), read by name.
 #[typetag::serde(tag = "type")]
 pub trait ReturnFn: std::fmt::Debug + Send + Sync {
-    /// The meta-parameters this return reads, in the order of [`ReturnInputs::meta`].
+    /// The meta-parameters this return reads (written by [`crate::plugin`]).
     fn meta_params(&self) -> &'static [MetaParamSpec];
 
     /// The targets (value targets and policy-gradient advantages).

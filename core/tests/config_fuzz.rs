@@ -8,8 +8,8 @@
 
 use mgrl_core::config::Experiment;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
-    RewardCotangents, RewardInputs, RewardTransform, TargetCotangents, Targets,
+    InputCotangents, InputTangents, MetaParamSpec, MetaValues, Result, ReturnFn, ReturnInputs, RewardCotangents,
+    RewardInputs, RewardTransform, TargetCotangents, Targets,
 };
 use proptest::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -26,11 +26,8 @@ struct FuzzReturn {
     n: u32,
 }
 
-#[typetag::serde(name = "fuzz_return")]
+#[mgrl_core::plugin(name = "fuzz_return", description = "test return of the loader fuzz test", meta = FUZZ_RETURN_META)]
 impl ReturnFn for FuzzReturn {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        FUZZ_RETURN_META
-    }
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         Ok(Targets { values: x.rewards.to_vec(), advantages: x.rewards.to_vec() })
     }
@@ -38,17 +35,7 @@ impl ReturnFn for FuzzReturn {
         self.targets(x)
     }
     fn vjp(&self, x: &ReturnInputs, _dy: &TargetCotangents) -> Result<InputCotangents> {
-        Ok(InputCotangents::zeros(&x.batch, FUZZ_RETURN_META.len()))
-    }
-}
-
-inventory::submit! {
-    PluginEntry {
-        name: "fuzz_return",
-        kind: PluginKind::Return,
-        description: "test return of the loader fuzz test",
-        meta_params: FUZZ_RETURN_META,
-        options: &[],
+        Ok(InputCotangents::zeros(&x.batch, FUZZ_RETURN_META))
     }
 }
 
@@ -58,29 +45,20 @@ static FUZZ_CLIP_META: &[MetaParamSpec] = &[MetaParamSpec::positive("threshold",
 #[serde(deny_unknown_fields)]
 struct FuzzClip {}
 
-#[typetag::serde(name = "fuzz_clip")]
+#[mgrl_core::plugin(
+    name = "fuzz_clip",
+    description = "test reward transform of the loader fuzz test",
+    meta = FUZZ_CLIP_META
+)]
 impl RewardTransform for FuzzClip {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        FUZZ_CLIP_META
-    }
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
         Ok(x.rewards.to_vec())
     }
-    fn jvp(&self, x: &RewardInputs, _d: Option<&[f64]>, _dm: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+    fn jvp(&self, x: &RewardInputs, _d: Option<&[f64]>, _dm: &MetaValues) -> Result<Vec<f64>> {
         Ok(x.rewards.to_vec())
     }
     fn vjp(&self, x: &RewardInputs, cot: &[f64]) -> Result<RewardCotangents> {
-        Ok(RewardCotangents { rewards: cot.to_vec(), meta: vec![vec![0.0; x.rewards.len()]] })
-    }
-}
-
-inventory::submit! {
-    PluginEntry {
-        name: "fuzz_clip",
-        kind: PluginKind::RewardTransform,
-        description: "test reward transform of the loader fuzz test",
-        meta_params: FUZZ_CLIP_META,
-        options: &[],
+        Ok(RewardCotangents { rewards: cot.to_vec(), meta: MetaValues::zeros(&x.batch, FUZZ_CLIP_META) })
     }
 }
 

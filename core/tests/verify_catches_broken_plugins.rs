@@ -3,9 +3,8 @@
 //! episode, Gₜ = rₜ + γₜdₜ[(1 − eₜ)V(xₜ₊₁) + eₜGₜ₊₁] (bootstrapping at T), done right, and
 //! broken in one way each.
 
-use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    registry, verify, InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn,
+    registry, verify, InputCotangents, InputTangents, MetaParamSpec, MetaValue, PluginKind, Result, ReturnFn,
     ReturnInputs, TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
@@ -28,6 +27,16 @@ enum Fault {
     IgnoresEpisodeEnds,
     /// It declares a λ it never reads.
     DeclaresUnusedLambda,
+    /// It halves γ when γ comes as one scalar rather than per step.
+    MisreadsScalars,
+}
+
+/// γᵢ as the plugin reads it.
+fn gamma(x: &ReturnInputs, fault: Fault, i: usize) -> f64 {
+    match (x.meta.get("gamma").expect("validated"), fault) {
+        (MetaValue::Scalar(g), Fault::MisreadsScalars) => 0.5 * g,
+        (g, _) => g.at(i),
+    }
 }
 
 /// eₜ as the plugin reads it (0 at the last step, which bootstraps).
@@ -51,7 +60,7 @@ fn returns(x: &ReturnInputs, fault: Fault) -> Vec<f64> {
     let mut g = vec![0.0; x.batch.len()];
     for i in (0..x.batch.len()).rev() {
         let (e, next) = (mask(x, fault, i), g.get(i + b).copied().unwrap_or(0.0));
-        g[i] = x.rewards[i] + x.meta[0][i] * x.discounts[i] * ((1.0 - e) * x.next_values[i] + e * next);
+        g[i] = x.rewards[i] + gamma(x, fault, i) * x.discounts[i] * ((1.0 - e) * x.next_values[i] + e * next);
     }
     g
 }
@@ -69,6 +78,7 @@ fn jvp(x: &ReturnInputs, dx: &InputTangents, fault: Fault) -> Result<Targets> {
     x.validate(specs(fault))?;
     let (b, g) = (x.batch.b, returns(x, fault));
     let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
+    let d_gamma = |i: usize| dx.meta.find("gamma").map_or(0.0, |d| d.at(i));
     let sign = if fault == Fault::JvpSign { -1.0 } else { 1.0 };
     let mut dg = vec![0.0; x.batch.len()];
     for i in (0..x.batch.len()).rev() {
@@ -76,8 +86,8 @@ fn jvp(x: &ReturnInputs, dx: &InputTangents, fault: Fault) -> Result<Targets> {
         let (next, d_next) = (g.get(i + b).copied().unwrap_or(0.0), dg.get(i + b).copied().unwrap_or(0.0));
         let bootstrap = (1.0 - e) * x.next_values[i] + e * next;
         dg[i] = at(dx.rewards, i)
-            + sign * at(dx.meta(0), i) * x.discounts[i] * bootstrap
-            + x.meta[0][i] * x.discounts[i] * ((1.0 - e) * at(dx.next_values, i) + e * d_next);
+            + sign * d_gamma(i) * x.discounts[i] * bootstrap
+            + gamma(x, fault, i) * x.discounts[i] * ((1.0 - e) * at(dx.next_values, i) + e * d_next);
     }
     Ok(Targets { advantages: dg.iter().enumerate().map(|(i, d)| d - at(dx.values, i)).collect(), values: dg })
 }
@@ -85,20 +95,25 @@ fn jvp(x: &ReturnInputs, dx: &InputTangents, fault: Fault) -> Result<Targets> {
 fn vjp(x: &ReturnInputs, dy: &TargetCotangents, fault: Fault) -> Result<InputCotangents> {
     x.validate(specs(fault))?;
     let (b, g) = (x.batch.b, returns(x, fault));
-    let mut out = InputCotangents::zeros(&x.batch, specs(fault).len());
+    let mut out = InputCotangents::zeros(&x.batch, specs(fault));
+    let mut gamma_bar = vec![0.0; x.batch.len()];
     let mut g_bar = vec![0.0; x.batch.len()];
     for i in 0..x.batch.len() {
-        let from_prev =
-            if i >= b { x.meta[0][i - b] * x.discounts[i - b] * mask(x, fault, i - b) * g_bar[i - b] } else { 0.0 };
+        let from_prev = if i >= b {
+            gamma(x, fault, i - b) * x.discounts[i - b] * mask(x, fault, i - b) * g_bar[i - b]
+        } else {
+            0.0
+        };
         g_bar[i] = dy.values[i] + dy.advantages[i] + from_prev;
         let (e, next) = (mask(x, fault, i), g.get(i + b).copied().unwrap_or(0.0));
         out.rewards[i] = g_bar[i];
         out.values[i] = -dy.advantages[i];
         if fault != Fault::VjpWithoutNextValues {
-            out.next_values[i] = g_bar[i] * x.meta[0][i] * x.discounts[i] * (1.0 - e);
+            out.next_values[i] = g_bar[i] * gamma(x, fault, i) * x.discounts[i] * (1.0 - e);
         }
-        out.meta[0][i] = g_bar[i] * x.discounts[i] * ((1.0 - e) * x.next_values[i] + e * next);
+        gamma_bar[i] = g_bar[i] * x.discounts[i] * ((1.0 - e) * x.next_values[i] + e * next);
     }
+    out.meta.set("gamma", MetaValue::Steps(gamma_bar));
     Ok(out)
 }
 
@@ -108,21 +123,8 @@ macro_rules! plugin {
         #[derive(Debug, Serialize, Deserialize)]
         struct $ty {}
 
-        mgrl_core::inventory::submit! {
-            PluginEntry {
-                name: $name,
-                kind: PluginKind::Return,
-                description: "a return broken on purpose (tests only)",
-                meta_params: specs($fault),
-                options: &[] as &[PluginOption],
-            }
-        }
-
-        #[typetag::serde(name = $name)]
+        #[mgrl_core::plugin(name = $name, description = "a return broken on purpose (tests only)", meta = specs($fault))]
         impl ReturnFn for $ty {
-            fn meta_params(&self) -> &'static [MetaParamSpec] {
-                specs($fault)
-            }
             fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
                 targets(x, $fault)
             }
@@ -142,6 +144,7 @@ plugin!(VjpWithoutNextValues, "vjp_without_next_values", Fault::VjpWithoutNextVa
 plugin!(PanicsOnNan, "panics_on_nan", Fault::PanicsOnNan);
 plugin!(IgnoresEpisodeEnds, "ignores_episode_ends", Fault::IgnoresEpisodeEnds);
 plugin!(DeclaresUnusedLambda, "declares_unused_lambda", Fault::DeclaresUnusedLambda);
+plugin!(MisreadsScalars, "misreads_scalars", Fault::MisreadsScalars);
 
 /// The report on plugin `name`, and the names of the checks it failed.
 fn failed(name: &str) -> (verify::Report, Vec<&'static str>) {
@@ -154,7 +157,7 @@ fn failed(name: &str) -> (verify::Report, Vec<&'static str>) {
 fn the_sound_return_passes_every_check() {
     let (report, failed) = failed("sound");
     assert!(failed.is_empty(), "{report}");
-    assert_eq!(report.checks.len(), 11, "{report}");
+    assert_eq!(report.checks.len(), 12, "{report}");
 }
 
 #[test]
@@ -195,4 +198,12 @@ fn a_declared_meta_parameter_never_read_fails_meta_parameters_read() {
     let (report, failed) = failed("declares_unused_lambda");
     assert_eq!(failed, ["meta-parameters read"], "{report}");
     assert_eq!(report.failures().next().unwrap().failure.as_ref().unwrap().input, "lambda");
+}
+
+#[test]
+fn a_return_that_misreads_a_scalar_meta_parameter_fails_scalar_meta_parameters() {
+    let (report, failed) = failed("misreads_scalars");
+    assert_eq!(failed, ["scalar meta-parameters"], "{report}");
+    let failure = report.failures().next().unwrap().failure.as_ref().unwrap();
+    assert!(failure.what.contains("with scalars") && failure.numbers.is_some(), "{failure}");
 }

@@ -19,7 +19,7 @@
 //! `max_episode_steps` (500) steps. Episodes start from s ~ U[−0.05, 0.05)⁴. The
 //! observation is s as f32, `[4]`.
 
-use crate::registry::{self, EnvEntry};
+use crate::registry::{self, EnvEntry, EnvOption};
 use crate::render::{colour, Canvas, ObsPicture};
 use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
@@ -47,6 +47,13 @@ const INITIAL_BOUND: f64 = 0.05;
 /// A step takes 21–65 ns, so a share is worth handing to another thread (10–15 µs) for 512
 /// carts or more (BENCHMARKS.md: B = 1024 on two cores takes half the time of one).
 const MIN_ENVS_PER_THREAD: usize = 512;
+
+/// The `[env]` options of `cartpole`, as [`CartPoleOptions`] reads them.
+const OPTIONS: &[EnvOption] = &[EnvOption {
+    name: "max_episode_steps",
+    doc: "steps after which an episode is truncated (at least 1)",
+    default: "500",
+}];
 
 /// The `[env]` options of `cartpole`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -133,7 +140,8 @@ pub fn vectorized(num_envs: usize, seed: u64, options: &toml::Table) -> Result<V
 fn checked_options(options: &toml::Table) -> Result<CartPoleOptions, EnvError> {
     let opts: CartPoleOptions = registry::options(NAME, options)?;
     if opts.max_episode_steps == 0 {
-        return Err(EnvError::Config { env: NAME.into(), message: "`max_episode_steps` must be at least 1".into() });
+        let (key, message) = ("max_episode_steps".into(), "`max_episode_steps` must be at least 1".into());
+        return Err(EnvError::Option { env: NAME.into(), key, message });
     }
     Ok(opts)
 }
@@ -151,6 +159,7 @@ inventory::submit! {
     EnvEntry {
         name: NAME,
         description: "Gymnasium CartPole-v1: keep the pole upright, +1 per step, 500 steps at most",
+        options: OPTIONS,
         spec: spec_of,
         make,
     }

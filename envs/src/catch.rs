@@ -14,7 +14,7 @@
 //! 0 elsewhere. States are numbered (ball row, ball column, paddle column) for per-state
 //! meta-parameters.
 
-use crate::registry::{self, EnvEntry};
+use crate::registry::{self, EnvEntry, EnvOption};
 use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -29,6 +29,12 @@ const MAX_SIDE: usize = 256;
 /// A step takes 11–30 ns, so a share is worth handing to another thread (10–15 µs) for 4096
 /// boards or more (BENCHMARKS.md).
 const MIN_ENVS_PER_THREAD: usize = 4096;
+
+/// The `[env]` options of `catch`, as [`CatchOptions`] reads them.
+pub const OPTIONS: &[EnvOption] = &[
+    EnvOption { name: "rows", doc: "rows of the board, the ball's starting row included (2 to 256)", default: "10" },
+    EnvOption { name: "columns", doc: "columns of the board (1 to 256)", default: "5" },
+];
 
 /// The `[env]` options of `catch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -48,12 +54,12 @@ impl Default for CatchOptions {
 
 impl CatchOptions {
     fn validate(&self) -> Result<(), EnvError> {
-        let bad = |message: String| Err(EnvError::Config { env: NAME.into(), message });
+        let bad = |key: &str, message: String| Err(EnvError::Option { env: NAME.into(), key: key.into(), message });
         if !(2..=MAX_SIDE).contains(&self.rows) {
-            return bad(format!("`rows` = {} must be between 2 and {MAX_SIDE}", self.rows));
+            return bad("rows", format!("`rows` = {} must be between 2 and {MAX_SIDE}", self.rows));
         }
         if !(1..=MAX_SIDE).contains(&self.columns) {
-            return bad(format!("`columns` = {} must be between 1 and {MAX_SIDE}", self.columns));
+            return bad("columns", format!("`columns` = {} must be between 1 and {MAX_SIDE}", self.columns));
         }
         Ok(())
     }
@@ -154,6 +160,7 @@ inventory::submit! {
     EnvEntry {
         name: NAME,
         description: "bsuite Catch: catch the falling ball with the paddle, ±1 at the bottom row (10×5 board)",
+        options: OPTIONS,
         spec,
         make,
     }

@@ -19,7 +19,11 @@ pub enum EnvError {
     #[error("{env}: {message}")]
     State { env: String, message: String },
 
-    /// A bad option in the `[env]` section.
+    /// A bad `[env]` section, or environments that cannot be built as asked.
     #[error("{env}: {message}")]
     Config { env: String, message: String },
+
+    /// A bad value of the `[env]` option `key`, or an option the environment does not have.
+    #[error("{env}: {message}")]
+    Option { env: String, key: String, message: String },
 }

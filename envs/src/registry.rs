@@ -12,6 +12,7 @@
 //!     EnvEntry {
 //!         name: "my_catch",
 //!         description: "bsuite's Catch under another name",
+//!         options: mgrl_envs::catch::OPTIONS,
 //!         spec: mgrl_envs::catch::spec,
 //!         make,
 //!     }
@@ -33,12 +34,24 @@ pub type MakeEnv = fn(num_envs: usize, seed: u64, options: &toml::Table) -> Resu
 /// checked as [`MakeEnv`] checks them.
 pub type EnvSpecOf = fn(options: &toml::Table) -> Result<EnvSpec, EnvError>;
 
+/// An `[env]` option of an environment: `mgrl envs NAME` lists them, and a key that is none
+/// of them is refused, at that key, before its environment reads the section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvOption {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// The default, as it would be written in TOML (`none`: absent by default).
+    pub default: &'static str,
+}
+
 /// A registered environment.
 pub struct EnvEntry {
     /// `catch`, `cartpole`, `minatar/breakout`, `mrp/fig1b-gamma`, …
     pub name: &'static str,
     /// One line.
     pub description: &'static str,
+    /// Its `[env]` options (besides `name`).
+    pub options: &'static [EnvOption],
     pub spec: EnvSpecOf,
     pub make: MakeEnv,
 }
@@ -86,8 +99,27 @@ pub fn make(name: &str, num_envs: usize, seed: u64, options: &toml::Table) -> Re
     (find(name)?.make)(num_envs, seed, options)
 }
 
-/// Deserializes an environment's options; the error names the environment.
+/// Deserializes an environment's options; an error names the environment and, where it
+/// concerns one option, that option's key: a key that is none of the registered entry's
+/// options, or a value serde refused (the key from `serde_path_to_error`'s path).
 pub fn options<T: DeserializeOwned>(env: &str, options: &toml::Table) -> Result<T, EnvError> {
-    T::deserialize(toml::Value::Table(options.clone()))
-        .map_err(|e| EnvError::Config { env: env.into(), message: e.message().trim().to_string() })
+    if let Ok(entry) = find(env) {
+        if let Some(key) = options.keys().find(|k| !entry.options.iter().any(|o| o.name == k.as_str())) {
+            let known: Vec<&str> = entry.options.iter().map(|o| o.name).collect();
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            let message = format!("unknown option `{key}`; the options of `{env}`: {known} (`mgrl envs {env}`)");
+            return Err(EnvError::Option { env: env.into(), key: key.clone(), message });
+        }
+    }
+    serde_path_to_error::deserialize(toml::Value::Table(options.clone())).map_err(|e| {
+        let key = e.path().iter().find_map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        });
+        let message = e.inner().message().trim().to_string();
+        match key {
+            Some(key) => EnvError::Option { env: env.into(), message: format!("`{key}`: {message}"), key },
+            None => EnvError::Config { env: env.into(), message },
+        }
+    })
 }

@@ -97,9 +97,12 @@ fn options_change_the_spec_and_out_of_range_ones_are_refused() {
         ("noop_max", 5000.into(), "at most 1000"),
         ("max_episode_frames", 0.into(), "at least 1"),
         ("sticky_action_prob", 1.0.into(), "in [0, 1)"),
-        ("sticky_actions", 0.25.into(), "unknown field"),
+        ("sticky_actions", 0.25.into(), "unknown option `sticky_actions`"),
+        ("frame_skip", "4".into(), "invalid type"),
     ] {
-        let err = registry::make("atari/pong", 1, 0, &table(&[(key, value)])).err().unwrap().to_string();
+        let err = registry::make("atari/pong", 1, 0, &table(&[(key, value)])).err().unwrap();
+        assert!(matches!(&err, EnvError::Option { env, key: k, .. } if env == "atari/pong" && k == key), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("atari/pong") && err.contains(says), "{key}: {err}");
     }
 }

@@ -175,7 +175,7 @@ fn the_board_size_is_an_option_and_bad_sizes_are_errors() {
         let mut opts = toml::Table::new();
         opts.insert(key.into(), toml::Value::Integer(value));
         let err = catch::vectorized(1, 0, &opts).err().unwrap();
-        assert!(matches!(err, EnvError::Config { .. }) && err.to_string().contains(says), "{err}");
+        assert!(matches!(&err, EnvError::Option { key: k, .. } if k == key) && err.to_string().contains(says), "{err}");
     }
     let mut opts = toml::Table::new();
     opts.insert("colums".into(), toml::Value::Integer(5));

@@ -146,7 +146,8 @@ fn bad_options_and_actions_are_errors_naming_the_game() {
         ];
         for (key, value) in bad {
             let err = registry::make(name, 1, 0, &options(&[(key, value.clone())])).err().unwrap();
-            assert!(matches!(&err, EnvError::Config { env, .. } if env == name), "{name} {key}={value}: {err:?}");
+            let located = matches!(&err, EnvError::Option { env, key: k, .. } if env == name && k == key);
+            assert!(located, "{name} {key}={value}: {err:?}");
         }
         let err = registry::make(name, 0, 0, &toml::Table::new()).err().unwrap().to_string();
         assert!(err.contains(name) && err.contains("num_envs"), "{err}");

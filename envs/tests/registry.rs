@@ -37,5 +37,25 @@ fn no_environments_and_wrong_option_types_are_errors() {
     let mut opts = toml::Table::new();
     opts.insert("rows".into(), toml::Value::String("ten".into()));
     let err = registry::make("catch", 1, 0, &opts).err().unwrap();
-    assert!(matches!(&err, EnvError::Config { env, .. } if env == "catch"), "{err:?}");
+    assert!(matches!(&err, EnvError::Option { env, key, .. } if env == "catch" && key == "rows"), "{err:?}");
+}
+
+/// Every environment's registered options are the ones it reads: written at their declared
+/// defaults they build what no options build, and a key that is none of them is refused,
+/// naming it.
+#[test]
+fn registered_options_and_defaults_are_what_each_environment_reads() {
+    for e in registry::list() {
+        let mut defaults = toml::Table::new();
+        for o in e.options.iter().filter(|o| o.default != "none") {
+            let value: toml::Table = toml::from_str(&format!("v = {}", o.default)).unwrap();
+            defaults.insert(o.name.into(), value["v"].clone());
+        }
+        let (with, without) = (registry::spec(e.name, &defaults), registry::spec(e.name, &toml::Table::new()));
+        assert_eq!(with.map_err(|e| e.to_string()), without.map_err(|e| e.to_string()), "{}", e.name);
+        let mut unknown = toml::Table::new();
+        unknown.insert("no_such_option".into(), toml::Value::Integer(1));
+        let err = registry::spec(e.name, &unknown).unwrap_err();
+        assert!(matches!(&err, EnvError::Option { key, .. } if key == "no_such_option"), "{}: {err:?}", e.name);
+    }
 }

@@ -1,9 +1,11 @@
 //! Throughput of the λ-return and V-trace: the value alone, and the value plus the VJP with
-//! respect to every input, at the shapes of `scripts/bench_rlax.py` (rlax under jax.jit).
+//! respect to every input, at the shapes of `scripts/bench_rlax.py` (rlax under jax.jit),
+//! with the meta-parameters as the agents hand them over (fixed or learnt scalars: one
+//! number each), and the value with the same values given per step (`value-per-step-eta`).
 //! Run: `cargo bench -p mgrl-returns --bench returns`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mgrl_core::{Batch, ReturnFn, ReturnInputs, TargetCotangents};
+use mgrl_core::{Batch, MetaValue, MetaValues, ReturnFn, ReturnInputs, TargetCotangents};
 use mgrl_returns::{LambdaReturn, VTrace};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,10 +18,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Data {
     batch: Batch,
     arrays: Vec<Vec<f64>>,
+    meta: MetaValues,
 }
 
 impl Data {
-    fn new(t: usize, b: usize, n_meta: usize) -> Self {
+    /// Random inputs; the meta-parameters at 0.99, 0.95, 1, 1, 1 in declaration order, as
+    /// scalars or, with `per_step`, as `[T, B]` arrays.
+    fn new(t: usize, b: usize, plugin: &dyn ReturnFn, per_step: bool) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let n = t * b;
         let mut u = |lo: f64, hi: f64| (0..n).map(|_| rng.gen_range(lo..hi)).collect::<Vec<f64>>();
@@ -28,8 +33,8 @@ impl Data {
         let discounts: Vec<f64> = ends.iter().map(|&x| if x < 0.005 { 0.0 } else { 1.0 }).collect();
         let episode_continues: Vec<f64> = ends.iter().map(|&x| if x < 0.01 { 0.0 } else { 1.0 }).collect();
         // [rewards, discounts, values, next_values, log_rhos, value cotangents, advantage
-        // cotangents, episode_continues, meta…]
-        let mut arrays = vec![
+        // cotangents, episode_continues]
+        let arrays = vec![
             u(-1.0, 1.0),
             discounts,
             u(-1.0, 1.0),
@@ -39,14 +44,15 @@ impl Data {
             u(-1.0, 1.0),
             episode_continues,
         ];
-        let metas = [0.99, 0.95, 1.0, 1.0, 1.0];
-        arrays.extend(metas[..n_meta].iter().map(|&m| vec![m; n]));
-        Data { batch: Batch::new(t, b).unwrap(), arrays }
+        let mut meta = MetaValues::new();
+        for (spec, value) in plugin.meta_params().iter().zip([0.99, 0.95, 1.0, 1.0, 1.0]) {
+            meta.set(spec.name, if per_step { MetaValue::Steps(vec![value; n]) } else { MetaValue::Scalar(value) });
+        }
+        Data { batch: Batch::new(t, b).unwrap(), arrays, meta }
     }
 
     fn run(&self, plugin: &dyn ReturnFn, with_vjp: bool) -> f64 {
         let a = &self.arrays;
-        let meta: Vec<&[f64]> = a[8..].iter().map(Vec::as_slice).collect();
         let x = ReturnInputs {
             batch: self.batch,
             rewards: &a[0],
@@ -55,7 +61,7 @@ impl Data {
             values: &a[2],
             next_values: &a[3],
             log_rhos: &a[4],
-            meta: &meta,
+            meta: &self.meta,
         };
         let targets = plugin.targets(&x).unwrap();
         if with_vjp {
@@ -72,7 +78,7 @@ fn bench(c: &mut Criterion) {
     for (name, plugin) in &plugins {
         let mut group = c.benchmark_group(*name);
         for (t, b) in [(128, 1024), (20, 256)] {
-            let data = Data::new(t, b, plugin.meta_params().len());
+            let (data, per_step) = (Data::new(t, b, plugin.as_ref(), false), Data::new(t, b, plugin.as_ref(), true));
             group.throughput(Throughput::Elements((t * b) as u64));
             group.bench_with_input(BenchmarkId::new("value", format!("T{t}xB{b}")), &data, |bench, d| {
                 bench.iter(|| d.run(plugin.as_ref(), false))
@@ -80,6 +86,8 @@ fn bench(c: &mut Criterion) {
             group.bench_with_input(BenchmarkId::new("value+vjp", format!("T{t}xB{b}")), &data, |bench, d| {
                 bench.iter(|| d.run(plugin.as_ref(), true))
             });
+            let id = BenchmarkId::new("value-per-step-eta", format!("T{t}xB{b}"));
+            group.bench_with_input(id, &per_step, |bench, d| bench.iter(|| d.run(plugin.as_ref(), false)));
         }
         group.finish();
     }

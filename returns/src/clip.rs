@@ -6,9 +6,8 @@
 //!
 //! (the almost-everywhere derivatives; at |rₜ| = cₜ the threshold's).
 
-use mgrl_core::registry::PluginOption;
 use mgrl_core::reward_transform::RewardCotangents;
-use mgrl_core::{MetaParamSpec, PluginEntry, PluginKind, Result, RewardInputs, RewardTransform};
+use mgrl_core::{MetaParamSpec, MetaValues, Result, RewardInputs, RewardTransform};
 use serde::{Deserialize, Serialize};
 
 use crate::elementwise;
@@ -19,16 +18,6 @@ const META: &[MetaParamSpec] = &[MetaParamSpec::positive("threshold", "clipping 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Clip {}
-
-inventory::submit! {
-    PluginEntry {
-        name: "clip",
-        kind: PluginKind::RewardTransform,
-        description: "reward clipping r̃ = clamp(r, −c, c) (Mnih et al. 2015), threshold c learnable",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
 
 /// r̃ = clamp(r, −c, c).
 fn value(r: f64, c: f64) -> f64 {
@@ -44,17 +33,17 @@ fn partials(r: f64, c: f64) -> (f64, f64) {
     }
 }
 
-#[typetag::serde(name = "clip")]
+#[mgrl_core::plugin(
+    name = "clip",
+    description = "reward clipping r̃ = clamp(r, −c, c) (Mnih et al. 2015), threshold c learnable",
+    meta = META,
+)]
 impl RewardTransform for Clip {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
         elementwise::apply(x, META, value)
     }
 
-    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &MetaValues) -> Result<Vec<f64>> {
         elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 

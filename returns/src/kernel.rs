@@ -13,7 +13,7 @@
 //! elements, and smaller batches run on the calling thread alone. No result depends on the cut.
 
 use crate::simd::vectorised;
-use mgrl_core::{parallel, Batch, Error, MetaParamSpec, Result, ReturnInputs};
+use mgrl_core::{parallel, Batch, Error, MetaParamSpec, MetaValue, MetaValues, Result, ReturnInputs};
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -116,6 +116,49 @@ pub(crate) fn row(a: &[f64], c: Cols, t: usize) -> &[f64] {
 #[inline(always)]
 pub(crate) fn row_or<'a>(a: Option<&'a [f64]>, c: Cols, t: usize, zeros: &'a [f64]) -> &'a [f64] {
     a.map_or(&zeros[..c.width], |a| row(a, c, t))
+}
+
+/// The meta-parameters `names` of `meta`, in that order, each one a plugin declares: an error
+/// names one not given.
+pub(crate) fn named<'a, const N: usize>(meta: &'a MetaValues, names: [&str; N]) -> Result<[Option<&'a MetaValue>; N]> {
+    let mut out = [None; N];
+    for (o, name) in out.iter_mut().zip(names) {
+        *o = Some(meta.get(name)?);
+    }
+    Ok(out)
+}
+
+/// The tangents of the meta-parameters `names`, `None` (zero) for those not given.
+pub(crate) fn tangents<'a, const N: usize>(meta: &'a MetaValues, names: [&str; N]) -> [Option<&'a MetaValue>; N] {
+    names.map(|name| meta.find(name))
+}
+
+/// One meta-parameter's rows, cut to a kernel's columns: the rows of its `[T, B]` array, or,
+/// for a scalar (and for an absent tangent, zero), one row of that value made once per block,
+/// so that a scalar costs one row of memory, not T.
+pub(crate) struct MetaRows<'a> {
+    steps: Option<&'a [f64]>,
+    fill: Vec<f64>,
+}
+
+impl<'a> MetaRows<'a> {
+    /// The rows of each of `values` for the columns `c`.
+    pub(crate) fn new<const N: usize>(values: [Option<&'a MetaValue>; N], c: Cols) -> [Self; N] {
+        values.map(|v| match v {
+            Some(MetaValue::Steps(s)) => MetaRows { steps: Some(s), fill: Vec::new() },
+            Some(MetaValue::Scalar(x)) => MetaRows { steps: None, fill: vec![*x; c.width] },
+            None => MetaRows { steps: None, fill: vec![0.0; c.width] },
+        })
+    }
+
+    /// Row t.
+    #[inline(always)]
+    pub(crate) fn row(&self, c: Cols, t: usize) -> &[f64] {
+        match self.steps {
+            Some(s) => row(s, c, t),
+            None => &self.fill,
+        }
+    }
 }
 
 /// Row t of an output.

@@ -16,46 +16,43 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read.
 
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
+use crate::kernel::{
+    all_finite, check, named, row, row_mut, row_or, run_kernel, tangents, Cols, Kernel, MetaRows, Output,
+};
 use mgrl_core::batch::check_len;
-use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    InputCotangents, InputTangents, MetaParamSpec, MetaValue, MetaValues, Result, ReturnFn, ReturnInputs,
     TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
 use std::mem::MaybeUninit;
 
-/// Declared meta-parameters, in the order of `ReturnInputs::meta`.
+/// Declared meta-parameters.
 const META: &[MetaParamSpec] = &[
     MetaParamSpec::unit("gamma", "discount γ", 0.99),
     MetaParamSpec::unit("lambda", "bootstrapping parameter λ", 0.95),
 ];
+
+/// The meta-parameters as the kernels read them: γ, then λ.
+const NAMES: [&str; 2] = ["gamma", "lambda"];
+
+/// γ and λ (or their tangents), each a scalar or per step; `None` is a zero tangent.
+type Meta<'a> = [Option<&'a MetaValue>; 2];
 
 /// The λ-return (no options).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LambdaReturn {}
 
-inventory::submit! {
-    PluginEntry {
-        name: "lambda_return",
-        kind: PluginKind::Return,
-        description: "λ-return Gₜ = rₜ + γₜ[(1−λₜ)V(xₜ₊₁) + λₜGₜ₊₁], cut where an episode ends (Sutton 1988); γ, λ scalar or per state",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
-
-#[typetag::serde(name = "lambda_return")]
+#[mgrl_core::plugin(
+    name = "lambda_return",
+    description = "λ-return Gₜ = rₜ + γₜ[(1−λₜ)V(xₜ₊₁) + λₜGₜ₊₁], cut where an episode ends (Sutton 1988); γ, λ scalar or per state",
+    meta = META,
+)]
 impl ReturnFn for LambdaReturn {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate_shapes(META)?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x, m: named(x.meta, NAMES)? });
         check(ok, x, META, "λ-return targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -63,8 +60,9 @@ impl ReturnFn for LambdaReturn {
     /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate_shapes(META)?;
-        dx.validate(&x.batch, META.len())?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
+        dx.validate(&x.batch, META)?;
+        let (m, dm) = (named(x.meta, NAMES)?, tangents(&dx.meta, NAMES));
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx, m, dm });
         check(ok, x, META, "λ-return tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -74,15 +72,17 @@ impl ReturnFn for LambdaReturn {
         x.validate_shapes(META)?;
         check_len("value-target cotangent", dy.values, x.batch.len())?;
         check_len("advantage cotangent", dy.advantages, x.batch.len())?;
-        let ([g], ok) = run_kernel(&x.batch, &Value { x });
+        let m = named(x.meta, NAMES)?;
+        let ([g], ok) = run_kernel(&x.batch, &Value { x, m });
         check(ok, x, META, "λ-return targets", &[&g])?;
-        let ([rewards, values, next_values, gamma, lambda], ok) = run_kernel(&x.batch, &Vjp { x, dy, g: &g });
+        let ([rewards, values, next_values, gamma, lambda], ok) = run_kernel(&x.batch, &Vjp { x, m, dy, g: &g });
         if !ok {
             dy.validate(&x.batch)?;
         }
         check(ok, x, META, "λ-return cotangents", &[&rewards])?;
         let log_rhos = vec![0.0; x.batch.len()];
-        Ok(InputCotangents { rewards, values, next_values, log_rhos, meta: vec![gamma, lambda] })
+        let meta = MetaValues::new().with("gamma", MetaValue::Steps(gamma)).with("lambda", MetaValue::Steps(lambda));
+        Ok(InputCotangents { rewards, values, next_values, log_rhos, meta })
     }
 }
 
@@ -99,7 +99,7 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     #[inline(always)]
-    fn new(x: &ReturnInputs<'a>, c: Cols, t: usize) -> Self {
+    fn new(x: &ReturnInputs<'a>, [gamma, lambda]: &'a [MetaRows; 2], c: Cols, t: usize) -> Self {
         let at = |a: &'a [f64]| row(a, c, t);
         Row {
             r: at(x.rewards),
@@ -107,15 +107,21 @@ impl<'a> Row<'a> {
             e: at(x.episode_continues),
             v: at(x.values),
             v_next: at(x.next_values),
-            gamma: at(x.meta[0]),
-            lambda: at(x.meta[1]),
+            gamma: gamma.row(c, t),
+            lambda: lambda.row(c, t),
         }
     }
 
     /// The tangents' row, `zeros` (as long as the columns) for those absent and for d and e,
     /// which have none.
     #[inline(always)]
-    fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
+    fn tangents(
+        dx: &InputTangents<'a>,
+        [gamma, lambda]: &'a [MetaRows; 2],
+        c: Cols,
+        t: usize,
+        zeros: &'a [f64],
+    ) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
@@ -123,8 +129,8 @@ impl<'a> Row<'a> {
             e: &zeros[..c.width],
             v: at(dx.values),
             v_next: at(dx.next_values),
-            gamma: at(dx.meta(0)),
-            lambda: at(dx.meta(1)),
+            gamma: gamma.row(c, t),
+            lambda: lambda.row(c, t),
         }
     }
 
@@ -166,16 +172,18 @@ impl<'a> Row<'a> {
 /// (which any NaN or infinite input it reads makes it).
 struct Value<'a> {
     x: &'a ReturnInputs<'a>,
+    m: Meta<'a>,
 }
 
 impl Value<'_> {
     #[inline(always)]
     fn write_rows(&self, c: Cols, g: &mut Output, mut adv: Option<&mut Output>) -> bool {
         let t_len = self.x.batch.t;
+        let m = MetaRows::new(self.m, c);
         let mut g_next = row(self.x.next_values, c, t_len - 1).to_vec();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let x = Row::new(self.x, c, t);
+            let x = Row::new(self.x, &m, c, t);
             ok &= value_row(&x, &mut g_next, row_mut(g, t));
             if let Some(adv) = adv.as_deref_mut() {
                 ok &= advantage_row(&g_next, x.v, row_mut(adv, t));
@@ -242,6 +250,8 @@ impl Kernel<2> for Value<'_> {
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
+    m: Meta<'a>,
+    dm: Meta<'a>,
 }
 
 impl Kernel<2> for Jvp<'_> {
@@ -249,11 +259,12 @@ impl Kernel<2> for Jvp<'_> {
     fn run(&self, c: Cols, [dg, da]: &mut [Output; 2]) -> bool {
         let t_len = self.x.batch.t;
         let zeros = vec![0.0; c.width];
+        let (m, dm) = (MetaRows::new(self.m, c), MetaRows::new(self.dm, c));
         let mut g_next = row(self.x.next_values, c, t_len - 1).to_vec();
         let mut dg_next = row_or(self.dx.next_values, c, t_len - 1, &zeros).to_vec();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let (x, dx) = (Row::new(self.x, c, t), Row::tangents(self.dx, c, t, &zeros));
+            let (x, dx) = (Row::new(self.x, &m, c, t), Row::tangents(self.dx, &dm, c, t, &zeros));
             ok &= jvp_row(&x, &dx, &mut g_next, &mut dg_next, row_mut(dg, t), row_mut(da, t));
         }
         ok
@@ -299,6 +310,7 @@ fn jvp_row(
 /// target cotangent, or an overflow), or a value V(xₜ), which the first pass does not read.
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
+    m: Meta<'a>,
     dy: &'a TargetCotangents<'a>,
     /// Gₜ for every t.
     g: &'a [f64],
@@ -318,11 +330,12 @@ impl Kernel<5> for Vjp<'_> {
     #[inline(always)]
     fn run(&self, c: Cols, outputs: &mut [Output; 5]) -> bool {
         let t_len = self.x.batch.t;
+        let m = MetaRows::new(self.m, c);
         let mut carry = vec![0.0; c.width];
         let mut ok = true;
         for t in 0..t_len {
             let last = t + 1 == t_len;
-            let x = Row::new(self.x, c, t);
+            let x = Row::new(self.x, &m, c, t);
             let g_next = if last { x.v_next } else { row(self.g, c, t + 1) };
             let adj = AdjointRow { u_v: row(self.dy.values, c, t), u_a: row(self.dy.advantages, c, t), g_next, last };
             let [r_out, v_out, vn_out, gamma_out, lambda_out] = outputs.each_mut().map(|o| row_mut(o, t));
@@ -372,7 +385,7 @@ fn vjp_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mgrl_core::Batch;
+    use mgrl_core::{Batch, ReturnBatch};
 
     fn targets(
         (t, b): (usize, usize),
@@ -383,19 +396,14 @@ mod tests {
         gamma: f64,
         lambda: f64,
     ) -> Targets {
-        let n = t * b;
-        let (g, l, z) = (vec![gamma; n], vec![lambda; n], vec![0.0; n]);
-        let x = ReturnInputs {
-            batch: Batch::new(t, b).unwrap(),
-            rewards: r,
-            discounts: d,
-            episode_continues: d, // episodes here end by termination alone
-            values: v,
-            next_values: v_next,
-            log_rhos: &z,
-            meta: &[&g, &l],
-        };
-        LambdaReturn {}.targets(&x).unwrap()
+        let mut x =
+            ReturnBatch::new(Batch::new(t, b).unwrap()).with_scalar("gamma", gamma).with_scalar("lambda", lambda);
+        x.rewards = r.to_vec();
+        x.discounts = d.to_vec();
+        x.episode_continues = d.to_vec(); // episodes here end by termination alone
+        x.values = v.to_vec();
+        x.next_values = v_next.to_vec();
+        LambdaReturn {}.targets(&x.view()).unwrap()
     }
 
     #[test]

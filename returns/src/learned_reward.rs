@@ -9,9 +9,8 @@
 //! and the agent backpropagates it into the network's weights (method (b) of DESIGN.md §2).
 
 use mgrl_core::meta_param::{Domain, MetaKind, Squash};
-use mgrl_core::registry::PluginOption;
 use mgrl_core::reward_transform::RewardCotangents;
-use mgrl_core::{MetaParamSpec, PluginEntry, PluginKind, Result, RewardInputs, RewardTransform};
+use mgrl_core::{MetaParamSpec, MetaValues, Result, RewardInputs, RewardTransform};
 use serde::{Deserialize, Serialize};
 
 use crate::elementwise;
@@ -32,16 +31,6 @@ const META: &[MetaParamSpec] = &[MetaParamSpec {
 #[serde(deny_unknown_fields)]
 pub struct LearnedReward {}
 
-inventory::submit! {
-    PluginEntry {
-        name: "learned_reward",
-        kind: PluginKind::RewardTransform,
-        description: "learned reward r̃ = r + r_η(s, a), η the weights of an agent-owned reward network",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
-
 /// r̃ = r + r_η.
 fn value(r: f64, bonus: f64) -> f64 {
     r + bonus
@@ -52,17 +41,17 @@ fn partials(_r: f64, _bonus: f64) -> (f64, f64) {
     (1.0, 1.0)
 }
 
-#[typetag::serde(name = "learned_reward")]
+#[mgrl_core::plugin(
+    name = "learned_reward",
+    description = "learned reward r̃ = r + r_η(s, a), η the weights of an agent-owned reward network",
+    meta = META,
+)]
 impl RewardTransform for LearnedReward {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
         elementwise::apply(x, META, value)
     }
 
-    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &MetaValues) -> Result<Vec<f64>> {
         elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 

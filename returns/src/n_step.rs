@@ -19,17 +19,24 @@
 //! Value target vₜ = Gₜ; policy-gradient advantage Aₜ = Gₜ − V(xₜ), from values V(xₜ) for
 //! t ∈ [0, T). Log importance ratios are not read. Each Gₜ costs m steps: O(T·min(n, T)·B).
 
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
+use crate::kernel::{
+    all_finite, check, named, row, row_mut, row_or, run_kernel, tangents, Cols, Kernel, MetaRows, Output,
+};
 use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
-    TargetCotangents, Targets,
+    InputCotangents, InputTangents, MetaParamSpec, MetaValue, Result, ReturnFn, ReturnInputs, TargetCotangents, Targets,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use std::mem::MaybeUninit;
 use std::num::NonZeroUsize;
 
+const OPTIONS: &[PluginOption] =
+    &[PluginOption { name: "n", doc: "steps before bootstrapping (≥ 1; ≥ T for Monte Carlo)", default: "" }];
+
 const META: &[MetaParamSpec] = &[MetaParamSpec::unit("gamma", "discount γ", 0.99)];
+
+/// γ (or its tangent), a scalar or per step; `None` is a zero tangent.
+type Gamma<'a> = [Option<&'a MetaValue>; 1];
 
 /// The n-step return.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,16 +45,6 @@ pub struct NStep {
     /// Steps before bootstrapping: 1 is one-step TD, n ≥ T the Monte-Carlo return.
     #[serde(deserialize_with = "at_least_one")]
     pub n: NonZeroUsize,
-}
-
-inventory::submit! {
-    PluginEntry {
-        name: "n_step",
-        kind: PluginKind::Return,
-        description: "n-step return Σ_{k<n} γᵏ rₜ₊ₖ + γⁿ V(xₜ₊ₙ), stopping where an episode ends, Monte-Carlo for n ≥ T (Sutton & Barto 2018 §7.1)",
-        meta_params: META,
-        options: &[PluginOption { name: "n", doc: "steps before bootstrapping (≥ 1; ≥ T for Monte Carlo)", default: "" }],
-    }
 }
 
 /// `n` from an integer, with an error that names it and says what is allowed.
@@ -65,15 +62,16 @@ impl NStep {
     }
 }
 
-#[typetag::serde(name = "n_step")]
+#[mgrl_core::plugin(
+    name = "n_step",
+    description = "n-step return Σ_{k<n} γᵏ rₜ₊ₖ + γⁿ V(xₜ₊ₙ), stopping where an episode ends, Monte-Carlo for n ≥ T (Sutton & Barto 2018 §7.1)",
+    meta = META,
+    options = OPTIONS,
+)]
 impl ReturnFn for NStep {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate(META)?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x, n: self });
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x, gamma: named(x.meta, ["gamma"])?, n: self });
         check(ok, x, META, "n-step targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -81,8 +79,9 @@ impl ReturnFn for NStep {
     /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate(META)?;
-        dx.validate(&x.batch, META.len())?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx, n: self });
+        dx.validate(&x.batch, META)?;
+        let (gamma, d_gamma) = (named(x.meta, ["gamma"])?, tangents(&dx.meta, ["gamma"]));
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx, gamma, d_gamma, n: self });
         check(ok, x, META, "n-step tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -96,7 +95,9 @@ impl ReturnFn for NStep {
         x.validate(META)?;
         dy.validate(&x.batch)?;
         let (t_len, b, c) = (x.batch.t, x.batch.b, Cols::all(&x.batch));
-        let mut out = InputCotangents::zeros(&x.batch, META.len());
+        let [gamma] = MetaRows::new(named(x.meta, ["gamma"])?, c);
+        let mut out = InputCotangents::zeros(&x.batch, META);
+        let gamma_out = out.meta.steps_mut("gamma", x.batch.len())?;
         // tails[k·B..(k+1)·B] holds the row Sₖ of the step being pulled back.
         let mut tails = vec![0.0; (self.n.get().min(t_len) + 1) * b];
         let mut p = vec![0.0; b];
@@ -105,7 +106,7 @@ impl ReturnFn for NStep {
             tails[m * b..(m + 1) * b].copy_from_slice(row(x.next_values, c, t + m - 1));
             for k in (0..m).rev() {
                 let (s, s_next) = tails[k * b..(k + 2) * b].split_at_mut(b);
-                tail_row(x, c, t + k, s_next, s);
+                tail_row(x, &gamma, c, t + k, s_next, s);
             }
             for ((p, u_v), u_a) in p.iter_mut().zip(row(dy.values, c, t)).zip(row(dy.advantages, c, t)) {
                 *p = u_v + u_a;
@@ -114,9 +115,9 @@ impl ReturnFn for NStep {
                 let j = t + k;
                 let s_next = &tails[(k + 1) * b..(k + 2) * b];
                 let r_bar = &mut out.rewards[j * b..(j + 1) * b];
-                let gamma_bar = &mut out.meta[0][j * b..(j + 1) * b];
+                let gamma_bar = &mut gamma_out[j * b..(j + 1) * b];
                 let v_next_bar = &mut out.next_values[j * b..(j + 1) * b];
-                pull_back_row(&mut p, r_bar, gamma_bar, v_next_bar, x, c, j, s_next);
+                pull_back_row(&mut p, r_bar, gamma_bar, v_next_bar, Step::new(x, &gamma, c, j), s_next);
             }
             for (v_bar, p) in out.next_values[(t + m - 1) * b..(t + m) * b].iter_mut().zip(&p) {
                 *v_bar += p;
@@ -125,7 +126,7 @@ impl ReturnFn for NStep {
         for (v_bar, u_a) in out.values.iter_mut().zip(dy.advantages) {
             *v_bar = -u_a;
         }
-        let outputs = [&out.rewards, &out.next_values, &out.meta[0]];
+        let outputs = [&out.rewards, &out.next_values, &*gamma_out];
         check(
             outputs.iter().all(|o| o.iter().all(|v| v.is_finite())),
             x,
@@ -148,13 +149,13 @@ struct Step<'a> {
 
 impl<'a> Step<'a> {
     #[inline(always)]
-    fn new(x: &ReturnInputs<'a>, c: Cols, j: usize) -> Self {
+    fn new(x: &ReturnInputs<'a>, gamma: &'a MetaRows, c: Cols, j: usize) -> Self {
         let at = |a: &'a [f64]| row(a, c, j);
         Step {
             r: at(x.rewards),
             d: at(x.discounts),
             e: at(x.episode_continues),
-            gamma: at(x.meta[0]),
+            gamma: gamma.row(c, j),
             v_next: at(x.next_values),
         }
     }
@@ -176,8 +177,8 @@ impl<'a> Step<'a> {
 
 /// Sₖ = rⱼ + γⱼdⱼBₖ for the row j = t + k, into `s`.
 #[inline(always)]
-fn tail_row(x: &ReturnInputs, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) {
-    let (b, x) = (c.width, Step::new(x, c, j).cut(c.width));
+fn tail_row(x: &ReturnInputs, gamma: &MetaRows, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) {
+    let (b, x) = (c.width, Step::new(x, gamma, c, j).cut(c.width));
     let s_next = &s_next[..b];
     for (k, s) in s[..b].iter_mut().enumerate() {
         *s = x.r[k] + x.gamma[k] * x.d[k] * x.bootstrap(k, s_next[k]);
@@ -187,18 +188,15 @@ fn tail_row(x: &ReturnInputs, c: Cols, j: usize, s_next: &[f64], s: &mut [f64]) 
 /// One step of the pull-back along row j: r̄ += P, γ̄ += P·d·Bₖ, V̄′ += P·γd(1 − e), then
 /// P ← P·γde.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)] // each output its own `&mut`, so that the loop vectorises
 fn pull_back_row(
     p: &mut [f64],
     r_bar: &mut [f64],
     gamma_bar: &mut [f64],
     v_next_bar: &mut [f64],
-    x: &ReturnInputs,
-    c: Cols,
-    j: usize,
+    x: Step,
     s_next: &[f64],
 ) {
-    let (b, x) = (p.len(), Step::new(x, c, j).cut(p.len()));
+    let (b, x) = (p.len(), x.cut(p.len()));
     let (r_bar, gamma_bar, v_next_bar, s_next) =
         (&mut r_bar[..b], &mut gamma_bar[..b], &mut v_next_bar[..b], &s_next[..b]);
     for k in 0..b {
@@ -214,6 +212,7 @@ fn pull_back_row(
 /// Aₜ = Gₜ − V(xₜ). The inputs are validated before; its check fails when a target overflows.
 struct Value<'a> {
     x: &'a ReturnInputs<'a>,
+    gamma: Gamma<'a>,
     n: &'a NStep,
 }
 
@@ -221,6 +220,7 @@ impl Kernel<2> for Value<'_> {
     #[inline(always)]
     fn run(&self, c: Cols, [g, adv]: &mut [Output; 2]) -> bool {
         let (x, t_len, b) = (self.x, self.x.batch.t, c.width);
+        let [gamma] = MetaRows::new(self.gamma, c);
         let (mut s, mut s_next) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
@@ -228,7 +228,7 @@ impl Kernel<2> for Value<'_> {
             s.copy_from_slice(row(x.next_values, c, t + m - 1));
             for k in (0..m).rev() {
                 std::mem::swap(&mut s, &mut s_next);
-                tail_row(x, c, t + k, &s_next, &mut s);
+                tail_row(x, &gamma, c, t + k, &s_next, &mut s);
             }
             ok &= write_targets_row(&s, row(x.values, c, t), row_mut(g, t), row_mut(adv, t));
         }
@@ -260,6 +260,8 @@ fn write_targets_row(g: &[f64], v: &[f64], out_g: &mut [MaybeUninit<f64>], out_a
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
+    gamma: Gamma<'a>,
+    d_gamma: Gamma<'a>,
     n: &'a NStep,
 }
 
@@ -268,6 +270,7 @@ impl Kernel<2> for Jvp<'_> {
     fn run(&self, c: Cols, [dg, da]: &mut [Output; 2]) -> bool {
         let (x, dx, t_len, b) = (self.x, self.dx, self.x.batch.t, c.width);
         let zeros = vec![0.0; b];
+        let ([gamma], [d_gamma]) = (MetaRows::new(self.gamma, c), MetaRows::new(self.d_gamma, c));
         let (mut s, mut ds) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
@@ -277,11 +280,11 @@ impl Kernel<2> for Jvp<'_> {
             for j in (t..t + m).rev() {
                 let d_step = Step {
                     r: row_or(dx.rewards, c, j, &zeros),
-                    gamma: row_or(dx.meta(0), c, j, &zeros),
+                    gamma: d_gamma.row(c, j),
                     v_next: row_or(dx.next_values, c, j, &zeros),
-                    ..Step::new(x, c, j)
+                    ..Step::new(x, &gamma, c, j)
                 };
-                tangent_row(&mut s, &mut ds, &Step::new(x, c, j), &d_step);
+                tangent_row(&mut s, &mut ds, &Step::new(x, &gamma, c, j), &d_step);
             }
             ok &= s.iter().all(|g| g.is_finite());
             ok &= write_targets_row(&ds, row_or(dx.values, c, t, &zeros), row_mut(dg, t), row_mut(da, t));
@@ -307,22 +310,15 @@ fn tangent_row(s: &mut [f64], ds: &mut [f64], x: &Step, dx: &Step) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mgrl_core::Batch;
+    use mgrl_core::{Batch, ReturnBatch};
 
     fn targets(n: usize, r: &[f64], d: &[f64], v_next: &[f64], gamma: f64) -> Vec<f64> {
-        let t = r.len();
-        let (g, z) = (vec![gamma; t], vec![0.0; t]);
-        let x = ReturnInputs {
-            batch: Batch::new(t, 1).unwrap(),
-            rewards: r,
-            discounts: d,
-            episode_continues: d, // episodes here end by termination alone
-            values: &z,
-            next_values: v_next,
-            log_rhos: &z,
-            meta: &[&g],
-        };
-        NStep { n: NonZeroUsize::new(n).unwrap() }.targets(&x).unwrap().values
+        let mut x = ReturnBatch::new(Batch::new(r.len(), 1).unwrap()).with_scalar("gamma", gamma);
+        x.rewards = r.to_vec();
+        x.discounts = d.to_vec();
+        x.episode_continues = d.to_vec(); // episodes here end by termination alone
+        x.next_values = v_next.to_vec();
+        NStep { n: NonZeroUsize::new(n).unwrap() }.targets(&x.view()).unwrap().values
     }
 
     #[test]

@@ -5,9 +5,8 @@
 //!
 //! It is the identity for |r| ≪ c and tends to ±c for |r| ≫ c.
 
-use mgrl_core::registry::PluginOption;
 use mgrl_core::reward_transform::RewardCotangents;
-use mgrl_core::{MetaParamSpec, PluginEntry, PluginKind, Result, RewardInputs, RewardTransform};
+use mgrl_core::{MetaParamSpec, MetaValues, Result, RewardInputs, RewardTransform};
 use serde::{Deserialize, Serialize};
 
 use crate::elementwise;
@@ -18,16 +17,6 @@ const META: &[MetaParamSpec] = &[MetaParamSpec::positive("threshold", "squashing
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SoftClip {}
-
-inventory::submit! {
-    PluginEntry {
-        name: "soft_clip",
-        kind: PluginKind::RewardTransform,
-        description: "smooth reward squashing r̃ = c·tanh(r/c), threshold c learnable",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
 
 /// r̃ = c·tanh(r/c).
 fn value(r: f64, c: f64) -> f64 {
@@ -43,17 +32,17 @@ fn partials(r: f64, c: f64) -> (f64, f64) {
     (sech2, if sech2 == 0.0 { th } else { th - z * sech2 })
 }
 
-#[typetag::serde(name = "soft_clip")]
+#[mgrl_core::plugin(
+    name = "soft_clip",
+    description = "smooth reward squashing r̃ = c·tanh(r/c), threshold c learnable",
+    meta = META,
+)]
 impl RewardTransform for SoftClip {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn apply(&self, x: &RewardInputs) -> Result<Vec<f64>> {
         elementwise::apply(x, META, value)
     }
 
-    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &[Option<&[f64]>]) -> Result<Vec<f64>> {
+    fn jvp(&self, x: &RewardInputs, d_rewards: Option<&[f64]>, d_meta: &MetaValues) -> Result<Vec<f64>> {
         elementwise::jvp(x, META, d_rewards, d_meta, partials)
     }
 

@@ -11,21 +11,32 @@
 //!   Aₜ = π̂ₜ fₜ,   fₜ = rₜ + γₜ qₜ − V(xₜ),   qₜ = κₜ vₜ₊₁ + (1 − κₜ) V(xₜ₊₁),   q_{T−1} = V(x_T),
 //!
 //! where, within an episode (eₜ = 1, so κₜ = λₜ), the vₜ₊₁ − V(xₜ₊₁) and vₜ₊₁ of the
-//! recursion and of qₜ are those of row t + 1 (its target and its `values`, rlax's convention),
-//! and the other V(xₜ₊₁) are `next_values[t]`. Where the episode ends at xₜ₊₁ (eₜ = 0,
-//! terminated or truncated) the mask cuts the trace: vₜ − V(xₜ) = δₜ and qₜ = V(xₜ₊₁), the
-//! value of the final observation after a time-limit truncation, and nothing of row t + 1,
-//! the next episode's, is read. With λ = 1 these are the IMPALA paper's targets. Value target
-//! vₜ, policy-gradient advantage Aₜ. The derivatives of the truncations min(bar, ρ) are the
-//! almost-everywhere ones: with respect to the bar where it is taken (bar < ρ), else to log ρ
-//! (times ρ).
+//! recursion and of qₜ are those of row t + 1 (its target and its `values`), and the other
+//! V(xₜ₊₁) are `next_values[t]`. Where the episode ends at xₜ₊₁ (eₜ = 0, terminated or
+//! truncated) the mask cuts the trace: vₜ − V(xₜ) = δₜ and qₜ = V(xₜ₊₁), the value of the
+//! final observation after a time-limit truncation, and nothing of row t + 1, the next
+//! episode's, is read. With λ = 1 these are the IMPALA paper's targets. Value target vₜ,
+//! policy-gradient advantage Aₜ.
+//!
+//! Two conventions, each tested below:
+//! - the (1 − κₜ) part of qₜ bootstraps on `next_values[t]`, where rlax's
+//!   `vtrace_td_error_and_advantage` reads `values[t + 1]` (its `v_tm1[1:]`). In a rollout
+//!   the two are equal within an episode; at a time-limit truncation `values[t + 1]` is the
+//!   first value of the next episode and `next_values[t]` the value of the final observation,
+//!   which is the one that belongs in this episode's advantage. So this differs from rlax
+//!   only where rlax mixes episodes (or where a caller passes next values that are not the
+//!   next step's values).
+//! - The derivatives of the truncations min(bar, ρ) are the almost-everywhere ones: with
+//!   respect to the bar where it is taken (bar < ρ), else to log ρ (times ρ). At a tie,
+//!   ρ = bar, the derivative goes wholly to log ρ and none to the bar.
 
 use crate::exp::exp;
-use crate::kernel::{all_finite, check, row, row_mut, row_or, run_kernel, Cols, Kernel, Output};
+use crate::kernel::{
+    all_finite, check, named, row, row_mut, row_or, run_kernel, tangents, Cols, Kernel, MetaRows, Output,
+};
 use mgrl_core::batch::check_len;
-use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
+    InputCotangents, InputTangents, MetaParamSpec, MetaValue, MetaValues, Result, ReturnFn, ReturnInputs,
     TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
@@ -39,30 +50,26 @@ const META: &[MetaParamSpec] = &[
     MetaParamSpec::positive("pg_rho_bar", "truncation ρ̄_pg of the policy-gradient importance weight", 1.0),
 ];
 
+/// The meta-parameters as the kernels read them, in this order.
+const NAMES: [&str; 5] = ["gamma", "lambda", "rho_bar", "c_bar", "pg_rho_bar"];
+
+/// γ, λ, ρ̄, c̄ and ρ̄_pg (or their tangents), each a scalar or per step; `None` is a zero tangent.
+type Meta<'a> = [Option<&'a MetaValue>; 5];
+
 /// V-trace (no options).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VTrace {}
 
-inventory::submit! {
-    PluginEntry {
-        name: "vtrace",
-        kind: PluginKind::Return,
-        description: "V-trace targets and policy-gradient advantages (Espeholt et al. 2018), off-policy with truncated ρ, c",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
-
-#[typetag::serde(name = "vtrace")]
+#[mgrl_core::plugin(
+    name = "vtrace",
+    description = "V-trace targets and policy-gradient advantages (Espeholt et al. 2018), off-policy with truncated ρ, c",
+    meta = META,
+)]
 impl ReturnFn for VTrace {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate_shapes(META)?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x });
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Value { x, m: named(x.meta, NAMES)? });
         check(ok, x, META, "V-trace targets", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -70,8 +77,9 @@ impl ReturnFn for VTrace {
     /// See `Jvp` below.
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate_shapes(META)?;
-        dx.validate(&x.batch, META.len())?;
-        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx });
+        dx.validate(&x.batch, META)?;
+        let (m, dm) = (named(x.meta, NAMES)?, tangents(&dx.meta, NAMES));
+        let ([values, advantages], ok) = run_kernel(&x.batch, &Jvp { x, dx, m, dm });
         check(ok, x, META, "V-trace tangents", &[&values, &advantages])?;
         Ok(Targets { values, advantages })
     }
@@ -81,15 +89,19 @@ impl ReturnFn for VTrace {
         x.validate_shapes(META)?;
         check_len("value-target cotangent", dy.values, x.batch.len())?;
         check_len("advantage cotangent", dy.advantages, x.batch.len())?;
-        let ([vs], ok) = run_kernel(&x.batch, &Value { x });
+        let m = named(x.meta, NAMES)?;
+        let ([vs], ok) = run_kernel(&x.batch, &Value { x, m });
         check(ok, x, META, "V-trace targets", &[&vs])?;
-        let (cotangents, ok) = run_kernel(&x.batch, &Vjp { x, dy, vs: &vs });
+        let (cotangents, ok) = run_kernel(&x.batch, &Vjp { x, m, dy, vs: &vs });
         if !ok {
             dy.validate(&x.batch)?;
         }
         check(ok, x, META, "V-trace cotangents", &cotangents.each_ref().map(|c| &c[..]))?;
         let [rewards, values, next_values, log_rhos, gamma, lambda, rho_bar, c_bar, pg_rho_bar] = cotangents;
-        let meta = vec![gamma, lambda, rho_bar, c_bar, pg_rho_bar];
+        let mut meta = MetaValues::new();
+        for (name, cot) in NAMES.into_iter().zip([gamma, lambda, rho_bar, c_bar, pg_rho_bar]) {
+            meta.set(name, MetaValue::Steps(cot));
+        }
         Ok(InputCotangents { rewards, values, next_values, log_rhos, meta })
     }
 }
@@ -121,7 +133,12 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     #[inline(always)]
-    fn new(x: &ReturnInputs<'a>, c: Cols, t: usize) -> Self {
+    fn new(
+        x: &ReturnInputs<'a>,
+        [gamma, lambda, rho_bar, c_bar, pg_bar]: &'a [MetaRows; 5],
+        c: Cols,
+        t: usize,
+    ) -> Self {
         let at = |a: &'a [f64]| row(a, c, t);
         Row {
             r: at(x.rewards),
@@ -130,18 +147,24 @@ impl<'a> Row<'a> {
             v: at(x.values),
             v_next: at(x.next_values),
             log_rho: at(x.log_rhos),
-            gamma: at(x.meta[0]),
-            lambda: at(x.meta[1]),
-            rho_bar: at(x.meta[2]),
-            c_bar: at(x.meta[3]),
-            pg_bar: at(x.meta[4]),
+            gamma: gamma.row(c, t),
+            lambda: lambda.row(c, t),
+            rho_bar: rho_bar.row(c, t),
+            c_bar: c_bar.row(c, t),
+            pg_bar: pg_bar.row(c, t),
         }
     }
 
     /// The tangents' row, `zeros` (as long as the columns) for those absent and for d and e,
     /// which have none.
     #[inline(always)]
-    fn tangents(dx: &InputTangents<'a>, c: Cols, t: usize, zeros: &'a [f64]) -> Self {
+    fn tangents(
+        dx: &InputTangents<'a>,
+        [gamma, lambda, rho_bar, c_bar, pg_bar]: &'a [MetaRows; 5],
+        c: Cols,
+        t: usize,
+        zeros: &'a [f64],
+    ) -> Self {
         let at = |a: Option<&'a [f64]>| row_or(a, c, t, zeros);
         Row {
             r: at(dx.rewards),
@@ -150,11 +173,11 @@ impl<'a> Row<'a> {
             v: at(dx.values),
             v_next: at(dx.next_values),
             log_rho: at(dx.log_rhos),
-            gamma: at(dx.meta(0)),
-            lambda: at(dx.meta(1)),
-            rho_bar: at(dx.meta(2)),
-            c_bar: at(dx.meta(3)),
-            pg_bar: at(dx.meta(4)),
+            gamma: gamma.row(c, t),
+            lambda: lambda.row(c, t),
+            rho_bar: rho_bar.row(c, t),
+            c_bar: c_bar.row(c, t),
+            pg_bar: pg_bar.row(c, t),
         }
     }
 
@@ -212,18 +235,20 @@ const MIN_ELEMENTS_PER_THREAD: usize = 2048;
 /// a `Kernel<2>`. Its checks fail when an input is invalid or a target not finite.
 struct Value<'a> {
     x: &'a ReturnInputs<'a>,
+    m: Meta<'a>,
 }
 
 impl Value<'_> {
     #[inline(always)]
     fn write_rows(&self, c: Cols, vs: &mut Output, mut adv: Option<&mut Output>) -> bool {
         let (t_len, b) = (self.x.batch.t, c.width);
+        let m = MetaRows::new(self.m, c);
         let (mut acc_next, mut vs_next) = (vec![0.0; b], vec![0.0; b]);
         // Where the advantages go when they are not wanted.
         let mut discarded = vec![MaybeUninit::uninit(); if adv.is_some() { 0 } else { b }];
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let x = Row::new(self.x, c, t);
+            let x = Row::new(self.x, &m, c, t);
             let out_adv = adv.as_deref_mut().map_or(&mut discarded[..], |a| row_mut(a, t));
             ok &= value_row(&x, t + 1 == t_len, &mut acc_next, &mut vs_next, row_mut(vs, t), out_adv);
         }
@@ -292,6 +317,8 @@ impl Kernel<2> for Value<'_> {
 struct Jvp<'a> {
     x: &'a ReturnInputs<'a>,
     dx: &'a InputTangents<'a>,
+    m: Meta<'a>,
+    dm: Meta<'a>,
 }
 
 impl Kernel<2> for Jvp<'_> {
@@ -301,11 +328,12 @@ impl Kernel<2> for Jvp<'_> {
     fn run(&self, c: Cols, [d_vs, d_adv]: &mut [Output; 2]) -> bool {
         let (t_len, b) = (self.x.batch.t, c.width);
         let zeros = vec![0.0; b];
+        let (m, dm) = (MetaRows::new(self.m, c), MetaRows::new(self.dm, c));
         let mut carries = [vec![0.0; b], vec![0.0; b], vec![0.0; b], vec![0.0; b]];
         let [acc_next, d_acc_next, vs_next, d_vs_next] = carries.each_mut();
         let mut ok = true;
         for t in (0..t_len).rev() {
-            let (x, dx) = (Row::new(self.x, c, t), Row::tangents(self.dx, c, t, &zeros));
+            let (x, dx) = (Row::new(self.x, &m, c, t), Row::tangents(self.dx, &dm, c, t, &zeros));
             let (out_vs, out_adv) = (row_mut(d_vs, t), row_mut(d_adv, t));
             let last = t + 1 == t_len;
             ok &= jvp_row(&x, &dx, last, acc_next, d_acc_next, vs_next, d_vs_next, out_vs, out_adv);
@@ -384,6 +412,7 @@ fn jvp_row(
 /// finite (a NaN or infinite target cotangent, or an overflow).
 struct Vjp<'a> {
     x: &'a ReturnInputs<'a>,
+    m: Meta<'a>,
     dy: &'a TargetCotangents<'a>,
     /// vₜ for every t.
     vs: &'a [f64],
@@ -408,11 +437,12 @@ impl Kernel<9> for Vjp<'_> {
     fn run(&self, c: Cols, outputs: &mut [Output; 9]) -> bool {
         let (t_len, b) = (self.x.batch.t, c.width);
         // āₜ₋₁γₜ₋₁cₜ₋₁ and κₜ₋₁q̄ₜ₋₁: what step t − 1 passes to step t.
+        let m = MetaRows::new(self.m, c);
         let (mut a_carry, mut u_carry) = (vec![0.0; b], vec![0.0; b]);
         let mut ok = true;
         for t in 0..t_len {
             let last = t + 1 == t_len;
-            let x = Row::new(self.x, c, t);
+            let x = Row::new(self.x, &m, c, t);
             let (vs_next, v_after) =
                 if last { (x.v_next, x.v_next) } else { (row(self.vs, c, t + 1), row(self.x.values, c, t + 1)) };
             let (u_v, u_a) = (row(self.dy.values, c, t), row(self.dy.advantages, c, t));
@@ -513,24 +543,60 @@ fn vjp_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mgrl_core::Batch;
+    use mgrl_core::{Batch, ReturnBatch};
+
+    /// A batch of one environment with bars ρ̄ = c̄ = ρ̄_pg = 1.
+    fn batch(r: &[f64], d: &[f64], v: &[f64], vn: &[f64], lr: &[f64], gamma: f64, lambda: f64) -> ReturnBatch {
+        let mut x = ReturnBatch::new(Batch::new(r.len(), 1).unwrap())
+            .with_scalar("gamma", gamma)
+            .with_scalar("lambda", lambda)
+            .with_scalar("rho_bar", 1.0)
+            .with_scalar("c_bar", 1.0)
+            .with_scalar("pg_rho_bar", 1.0);
+        x.rewards = r.to_vec();
+        x.discounts = d.to_vec();
+        x.episode_continues = d.to_vec(); // episodes here end by termination alone
+        x.values = v.to_vec();
+        x.next_values = vn.to_vec();
+        x.log_rhos = lr.to_vec();
+        x
+    }
 
     fn vtrace(r: &[f64], d: &[f64], v: &[f64], vn: &[f64], lr: &[f64], gamma: f64, lambda: f64) -> Targets {
-        let n = r.len();
-        let g = vec![gamma; n];
-        let l = vec![lambda; n];
-        let one = vec![1.0; n];
-        let x = ReturnInputs {
-            batch: Batch::new(n, 1).unwrap(),
-            rewards: r,
-            discounts: d,
-            episode_continues: d, // episodes here end by termination alone
-            values: v,
-            next_values: vn,
-            log_rhos: lr,
-            meta: &[&g, &l, &one, &one, &one],
-        };
-        VTrace {}.targets(&x).unwrap()
+        VTrace {}.targets(&batch(r, d, v, vn, lr, gamma, lambda).view()).unwrap()
+    }
+
+    #[test]
+    fn the_advantage_bootstraps_on_next_values_not_on_the_next_rows_values() {
+        // T = 2, γ = 0.5, λ = 0.5, on-policy, in one episode, with next_values[0] = 3 where
+        // values[1] = 1. ε₁ = 2 + 0.5·4 − 1 = 3, v₁ = 1 + 3 = 4;
+        // q₀ = λv₁ + (1 − λ)·next_values[0] = 2 + 1.5 = 3.5, A₀ = 1 + 0.5·3.5 − 0 = 2.75
+        // (rlax's values[1] would give q₀ = 2.5, A₀ = 2.25);
+        // v₀ = 0 + (1 + 0.5·3 − 0) + 0.5·0.5·(v₁ − values[1]) = 2.5 + 0.75 = 3.25.
+        let t = vtrace(&[1.0, 2.0], &[1.0, 1.0], &[0.0, 1.0], &[3.0, 4.0], &[0.0, 0.0], 0.5, 0.5);
+        assert_eq!(t.advantages[0], 2.75);
+        assert_eq!(t.values, vec![3.25, 4.0]);
+    }
+
+    #[test]
+    fn at_a_tie_rho_equal_to_its_bar_the_derivative_goes_wholly_to_log_rho() {
+        // T = 1, ρ = e⁰ = 1 = ρ̄ = ρ̄_pg, ε = 1 + 0.5·2 − 0 = 2 = f: dv = ρ·ε·d(log ρ),
+        // dA = ρ·f·d(log ρ), and nothing along either bar.
+        let x = batch(&[1.0], &[1.0], &[0.0], &[2.0], &[0.0], 0.5, 1.0);
+        let one = [1.0];
+        let along = |name: &'static str| InputTangents::meta_only(name, MetaValue::Scalar(1.0));
+        for bar in ["rho_bar", "pg_rho_bar"] {
+            let t = VTrace {}.jvp(&x.view(), &along(bar)).unwrap();
+            assert_eq!((t.values[0], t.advantages[0]), (0.0, 0.0), "{bar}");
+        }
+        let dx = InputTangents { log_rhos: Some(&one), ..Default::default() };
+        let t = VTrace {}.jvp(&x.view(), &dx).unwrap();
+        assert_eq!((t.values[0], t.advantages[0]), (2.0, 2.0));
+        let cot = VTrace {}.vjp(&x.view(), &TargetCotangents { values: &one, advantages: &one }).unwrap();
+        assert_eq!(cot.log_rhos[0], 4.0);
+        for bar in ["rho_bar", "pg_rho_bar"] {
+            assert_eq!(cot.meta.get(bar).unwrap(), &MetaValue::Steps(vec![0.0]), "{bar}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! observation is V(x₂) = next_values[1] = 6, and row 2 starts the next episode) and a
 //! termination after step 3 (d₃ = 0, e₃ = 0).
 
-use mgrl_core::{Batch, ReturnFn, ReturnInputs};
+use mgrl_core::{Batch, MetaValues, ReturnFn, ReturnInputs};
 use mgrl_returns::{LambdaReturn, NStep};
 use std::num::NonZeroUsize;
 
@@ -12,11 +12,11 @@ const DISCOUNTS: [f64; 5] = [1.0, 1.0, 1.0, 0.0, 1.0];
 const CONTINUES: [f64; 5] = [1.0, 0.0, 1.0, 0.0, 1.0];
 const NEXT_VALUES: [f64; 5] = [2.0, 6.0, 8.0, 10.0, 12.0];
 
-/// The value targets of `plugin` with episode mask `continues`, γ = 0.5 and `meta` after it.
+/// The value targets of `plugin` with episode mask `continues`, γ = 0.5 and `meta` after it,
+/// in declaration order, each at every step.
 fn value_targets(plugin: &dyn ReturnFn, continues: &[f64], meta: &[f64]) -> Vec<f64> {
-    let gamma = [0.5; 5];
-    let meta: Vec<Vec<f64>> = meta.iter().map(|&m| vec![m; 5]).collect();
-    let meta: Vec<&[f64]> = std::iter::once(&gamma[..]).chain(meta.iter().map(Vec::as_slice)).collect();
+    let values = std::iter::once(0.5).chain(meta.iter().copied()).map(|m| vec![m; 5]);
+    let meta = MetaValues::from_steps(plugin.meta_params(), values);
     let x = ReturnInputs {
         batch: Batch::new(5, 1).unwrap(),
         rewards: &REWARDS,

@@ -5,7 +5,7 @@
 //! levels 1) is the λ-return, for λ = 1 (the IMPALA paper's remark) and for any per-step λ,
 //! when each step's next value is the next step's value within an episode.
 
-use mgrl_core::{Batch, ReturnFn, ReturnInputs, Targets};
+use mgrl_core::{Batch, MetaValues, ReturnFn, ReturnInputs, Targets};
 use mgrl_returns::{LambdaReturn, NStep, VTrace};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -41,8 +41,10 @@ impl Case {
         Case { rewards, discounts, episode_continues, values, next_values, gamma }
     }
 
+    /// The targets of `plugin` with its meta-parameters, in declaration order, per step.
     fn targets(&self, plugin: &dyn ReturnFn, meta: &[&[f64]]) -> Targets {
         let zeros = [0.0; N];
+        let meta = MetaValues::from_steps(plugin.meta_params(), meta.iter().map(|m| m.to_vec()));
         let x = ReturnInputs {
             batch: Batch::new(T, B).unwrap(),
             rewards: &self.rewards,
@@ -51,7 +53,7 @@ impl Case {
             values: &self.values,
             next_values: &self.next_values,
             log_rhos: &zeros,
-            meta,
+            meta: &meta,
         };
         plugin.targets(&x).unwrap()
     }

@@ -6,7 +6,8 @@
 //! one thread.
 
 use mgrl_core::{
-    registry, Batch, InputCotangents, InputTangents, PluginKind, ReturnFn, ReturnInputs, TargetCotangents, Targets,
+    registry, Batch, InputCotangents, InputTangents, MetaValues, PluginKind, ReturnFn, ReturnInputs, TargetCotangents,
+    Targets,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,7 +26,7 @@ fn column(x: &[f64], b: usize, c: usize) -> Vec<f64> {
 /// arrays = [rewards, discounts, values, next_values, log_rhos, tangent, cotangent,
 /// episode_continues, meta…]
 /// for `b` environments, or the column `c` of those.
-fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]], t: usize, b: usize) -> ReturnInputs<'a> {
+fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a MetaValues, t: usize, b: usize) -> ReturnInputs<'a> {
     ReturnInputs {
         batch: Batch::new(t, b).unwrap(),
         rewards: &arrays[0],
@@ -38,8 +39,14 @@ fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]], t: usize, b: usize)
     }
 }
 
-fn all_cotangents(c: &InputCotangents) -> Vec<&Vec<f64>> {
-    [&c.rewards, &c.values, &c.next_values, &c.log_rhos].into_iter().chain(&c.meta).collect()
+fn all_cotangents(c: &InputCotangents) -> Vec<&[f64]> {
+    let meta = c.meta.iter().map(|(_, m)| m.steps().expect("per-step cotangents"));
+    [&c.rewards[..], &c.values, &c.next_values, &c.log_rhos].into_iter().chain(meta).collect()
+}
+
+/// The meta-parameters of `arrays` (those after the first 8), in declaration order.
+fn meta(p: &dyn ReturnFn, arrays: &[Vec<f64>]) -> MetaValues {
+    MetaValues::from_steps(p.meta_params(), arrays[8..].iter().cloned())
 }
 
 /// Every registered return plugin (n-step with n = 4).
@@ -79,12 +86,12 @@ fn random_arrays(p: &dyn ReturnFn, t: usize, b: usize) -> Vec<Vec<f64>> {
 
 /// The targets, the JVP and the VJP of the batch.
 fn run(p: &dyn ReturnFn, arrays: &[Vec<f64>], t: usize, b: usize) -> (Targets, Targets, InputCotangents) {
-    let meta: Vec<&[f64]> = arrays[8..].iter().map(Vec::as_slice).collect();
-    let x = inputs(arrays, &meta, t, b);
+    let values = meta(p, arrays);
+    let x = inputs(arrays, &values, t, b);
     let dx = InputTangents {
         rewards: Some(&arrays[5]),
         log_rhos: Some(&arrays[6]),
-        meta: arrays[8..].iter().map(|m| Some(&m[..])).collect(),
+        meta: meta(p, arrays),
         ..Default::default()
     };
     let dy = TargetCotangents { values: &arrays[5], advantages: &arrays[6] };
@@ -104,7 +111,7 @@ fn each_environment_of_a_batch_gives_what_it_gives_alone() {
             assert_eq!(j1.values, column(&jvp.values, B, c), "{name}: JVP of the value targets, environment {c}");
             assert_eq!(j1.advantages, column(&jvp.advantages, B, c), "{name}: JVP of the advantages, environment {c}");
             for (k, (one, all)) in all_cotangents(&v1).into_iter().zip(all_cotangents(&vjp)).enumerate() {
-                assert_eq!(*one, column(all, B, c), "{name}: cotangent {k}, environment {c}");
+                assert_eq!(one, column(all, B, c), "{name}: cotangent {k}, environment {c}");
             }
         }
     }
@@ -128,8 +135,8 @@ fn a_batch_cut_into_blocks_of_columns_on_several_threads_gives_what_one_thread_g
         // A NaN in the last block, which a pool thread runs, is still an error naming the array.
         let mut bad = arrays.clone();
         bad[0][t * b - 1] = f64::NAN;
-        let meta: Vec<&[f64]> = bad[8..].iter().map(Vec::as_slice).collect();
-        let err = four.install(|| p.targets(&inputs(&bad, &meta, t, b))).unwrap_err().to_string();
+        let values = meta(p.as_ref(), &bad);
+        let err = four.install(|| p.targets(&inputs(&bad, &values, t, b))).unwrap_err().to_string();
         assert!(err.contains("rewards"), "{name}: {err}");
     }
 }

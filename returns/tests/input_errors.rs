@@ -5,8 +5,8 @@
 //! cotangents of the wrong length or not finite.
 
 use mgrl_core::{
-    registry, Batch, InputTangents, PluginKind, Result, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
-    TargetCotangents,
+    registry, Batch, InputTangents, MetaValue, MetaValues, PluginKind, Result, ReturnFn, ReturnInputs, RewardInputs,
+    RewardTransform, TargetCotangents,
 };
 
 // Link the crate under test: its plugins register through inventory when linked.
@@ -49,7 +49,7 @@ fn valid(plugin: &dyn ReturnFn) -> Vec<Vec<f64>> {
 
 /// Runs targets, JVP (along the rewards) and VJP on `arrays` (its first `n_meta` meta arrays).
 fn run_all(plugin: &dyn ReturnFn, arrays: &[Vec<f64>], n_meta: usize) -> [Result<()>; 3] {
-    let meta: Vec<&[f64]> = arrays[META..META + n_meta].iter().map(Vec::as_slice).collect();
+    let meta = MetaValues::from_steps(plugin.meta_params(), arrays[META..META + n_meta].iter().cloned());
     let x = ReturnInputs {
         batch: Batch::new(T, B).unwrap(),
         rewards: &arrays[0],
@@ -144,7 +144,8 @@ fn arrays_of_the_wrong_length_and_missing_meta_parameters_are_shape_errors() {
             );
         }
         let results = run_all(p.as_ref(), &base, p.meta_params().len() - 1);
-        assert_errors(results, "meta-parameter arrays", &format!("{name}: a meta-parameter array missing"));
+        let last = p.meta_params().last().unwrap().name;
+        assert_errors(results, &format!("no meta-parameter `{last}`"), &format!("{name}: a meta-parameter missing"));
     }
 }
 
@@ -152,7 +153,7 @@ fn arrays_of_the_wrong_length_and_missing_meta_parameters_are_shape_errors() {
 fn tangents_and_cotangents_of_the_wrong_length_or_not_finite_are_errors() {
     for (name, p) in returns() {
         let arrays = valid(p.as_ref());
-        let meta: Vec<&[f64]> = arrays[META..].iter().map(Vec::as_slice).collect();
+        let meta = MetaValues::from_steps(p.meta_params(), arrays[META..].iter().cloned());
         let x = ReturnInputs {
             batch: Batch::new(T, B).unwrap(),
             rewards: &arrays[0],
@@ -169,7 +170,8 @@ fn tangents_and_cotangents_of_the_wrong_length_or_not_finite_are_errors() {
         for bad in [&short[..], &nan[..]] {
             let dx = InputTangents { next_values: Some(bad), ..Default::default() };
             assert!(p.jvp(&x, &dx).is_err(), "{name}: JVP with a bad tangent");
-            let dx = InputTangents { meta: vec![Some(bad)], ..Default::default() };
+            let gamma = MetaValues::new().with("gamma", MetaValue::Steps(bad.to_vec()));
+            let dx = InputTangents { meta: gamma, ..Default::default() };
             assert!(p.jvp(&x, &dx).is_err(), "{name}: JVP with a bad meta tangent");
             let err = p.vjp(&x, &TargetCotangents { values: &ones, advantages: bad }).unwrap_err().to_string();
             assert!(err.contains("advantage cotangent"), "{name}: {err}");
@@ -184,32 +186,35 @@ fn reward_transforms_reject_bad_rewards_meta_inputs_and_cotangents() {
     let batch = Batch::new(T, B).unwrap();
     for entry in registry::plugins().into_iter().filter(|p| p.kind == PluginKind::RewardTransform) {
         let t: Box<dyn RewardTransform> = toml::from_str(&format!("type = \"{}\"", entry.name)).unwrap();
-        let (rewards, meta) = (vec![0.5; N], vec![1.0; N]);
-        let x = RewardInputs { batch, rewards: &rewards, meta: &[&meta] };
-        let ok = [t.apply(&x).map(drop), t.jvp(&x, Some(&rewards), &[None]).map(drop), t.vjp(&x, &rewards).map(drop)];
+        let name = entry.meta_params[0].name;
+        let steps = |v: Vec<f64>| MetaValues::new().with(name, MetaValue::Steps(v));
+        let rewards = vec![0.5; N];
+        let (meta, none) = (steps(vec![1.0; N]), MetaValues::new());
+        let x = RewardInputs { batch, rewards: &rewards, meta: &meta };
+        let ok = [t.apply(&x).map(drop), t.jvp(&x, Some(&rewards), &none).map(drop), t.vjp(&x, &rewards).map(drop)];
         for r in ok {
             r.unwrap_or_else(|e| panic!("{}: {e}", entry.name));
         }
         let mut nan = rewards.clone();
         nan[1] = f64::NAN;
         let short = vec![0.5; N - 1];
-        let name = entry.meta_params[0].name;
+        let nan_meta = steps(nan.clone());
         let cases: [(RewardInputs, String); 4] = [
-            (RewardInputs { batch, rewards: &nan, meta: &[&meta] }, "`rewards`".into()),
-            (RewardInputs { batch, rewards: &rewards, meta: &[&nan] }, format!("`{name}`")),
-            (RewardInputs { batch, rewards: &short, meta: &[&meta] }, format!("expected {N} elements")),
-            (RewardInputs { batch, rewards: &rewards, meta: &[] }, "meta-parameter arrays".into()),
+            (RewardInputs { batch, rewards: &nan, meta: &meta }, "`rewards`".into()),
+            (RewardInputs { batch, rewards: &rewards, meta: &nan_meta }, format!("`{name}`")),
+            (RewardInputs { batch, rewards: &short, meta: &meta }, format!("expected {N} elements")),
+            (RewardInputs { batch, rewards: &rewards, meta: &none }, format!("no meta-parameter `{name}`")),
         ];
         for (bad, expect) in cases {
             let results =
-                [t.apply(&bad).map(drop), t.jvp(&bad, None, &[None]).map(drop), t.vjp(&bad, &rewards).map(drop)];
+                [t.apply(&bad).map(drop), t.jvp(&bad, None, &none).map(drop), t.vjp(&bad, &rewards).map(drop)];
             assert_errors(results, &expect, &format!("{}: {expect}", entry.name));
         }
-        assert!(t.jvp(&x, Some(&short), &[None]).is_err() && t.jvp(&x, None, &[Some(&nan)]).is_err(), "{}", entry.name);
+        assert!(t.jvp(&x, Some(&short), &none).is_err() && t.jvp(&x, None, &nan_meta).is_err(), "{}", entry.name);
         assert!(t.vjp(&x, &short).is_err() && t.vjp(&x, &nan).is_err(), "{}", entry.name);
         if entry.meta_params[0].domain.lo == 0.0 {
-            let zero = vec![0.0; N];
-            let err = t.apply(&RewardInputs { batch, rewards: &rewards, meta: &[&zero] }).unwrap_err().to_string();
+            let zero = steps(vec![0.0; N]);
+            let err = t.apply(&RewardInputs { batch, rewards: &rewards, meta: &zero }).unwrap_err().to_string();
             assert!(err.contains(&format!("`{name}` = 0 is outside its domain (0, ∞)")), "{}: {err}", entry.name);
         }
     }
@@ -234,13 +239,16 @@ fn finite_inputs_whose_results_overflow_are_errors_not_infinite_results() {
 fn reward_transforms_whose_results_overflow_are_errors_and_tiny_thresholds_are_not() {
     let batch = Batch::new(1, 2).unwrap();
     let learned: Box<dyn RewardTransform> = toml::from_str("type = \"learned_reward\"").unwrap();
-    let x = RewardInputs { batch, rewards: &[1.5e308, 0.0], meta: &[&[1.5e308, 0.0]] };
+    let reward = MetaValues::new().with("reward", MetaValue::Steps(vec![1.5e308, 0.0]));
+    let x = RewardInputs { batch, rewards: &[1.5e308, 0.0], meta: &reward };
     let err = learned.apply(&x).unwrap_err().to_string();
     assert!(err.contains("transformed rewards") && err.contains("not finite at index 0"), "{err}");
     // c = 1e−310: r/c overflows, yet r̃ = c·tanh(r/c) = ±c and both partials are finite.
     let soft: Box<dyn RewardTransform> = toml::from_str("type = \"soft_clip\"").unwrap();
-    let x = RewardInputs { batch, rewards: &[2.0, -2.0], meta: &[&[1e-310, 1e-310]] };
+    let threshold = MetaValues::new().with("threshold", MetaValue::Scalar(1e-310));
+    let x = RewardInputs { batch, rewards: &[2.0, -2.0], meta: &threshold };
     assert_eq!(soft.apply(&x).unwrap(), vec![1e-310, -1e-310]);
     let back = soft.vjp(&x, &[1.0, 1.0]).unwrap();
-    assert_eq!((back.rewards, back.meta), (vec![0.0, 0.0], vec![vec![1.0, -1.0]]));
+    assert_eq!(back.rewards, vec![0.0, 0.0]);
+    assert_eq!(back.meta.get("threshold").unwrap(), &MetaValue::Steps(vec![1.0, -1.0]));
 }

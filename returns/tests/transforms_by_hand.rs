@@ -1,7 +1,7 @@
 //! The reward transforms' values worked by hand, and the learned reward's cotangents; their
 //! derivatives against differences are checked by `mgrl_core::verify` (`tests/verify.rs`).
 
-use mgrl_core::{Batch, RewardInputs, RewardTransform};
+use mgrl_core::{Batch, MetaValue, MetaValues, RewardInputs, RewardTransform};
 
 // Link the crate under test: its plugins register through inventory when linked.
 use mgrl_returns as _;
@@ -10,8 +10,10 @@ fn transform(name: &str) -> Box<dyn RewardTransform> {
     toml::from_str(&format!("type = \"{name}\"")).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// r̃ with the transform's one meta-parameter per step.
 fn apply(t: &dyn RewardTransform, batch: Batch, r: &[f64], meta: &[f64]) -> Vec<f64> {
-    t.apply(&RewardInputs { batch, rewards: r, meta: &[meta] }).unwrap()
+    let meta = MetaValues::from_steps(t.meta_params(), [meta.to_vec()]);
+    t.apply(&RewardInputs { batch, rewards: r, meta: &meta }).unwrap()
 }
 
 fn column(n: usize) -> Batch {
@@ -43,8 +45,9 @@ fn clip_and_soft_clip_and_learned_reward_match_hand_worked_values() {
 #[test]
 fn learned_reward_hands_the_cotangent_to_both_the_rewards_and_the_network_output() {
     let batch = column(3);
-    let x = RewardInputs { batch, rewards: &[1.0, -2.0, 0.5], meta: &[&[0.3, 0.0, -7.0]] };
+    let reward = MetaValues::new().with("reward", MetaValue::Steps(vec![0.3, 0.0, -7.0]));
+    let x = RewardInputs { batch, rewards: &[1.0, -2.0, 0.5], meta: &reward };
     let back = transform("learned_reward").vjp(&x, &[0.5, -1.0, 2.0]).unwrap();
     assert_eq!(back.rewards, vec![0.5, -1.0, 2.0]);
-    assert_eq!(back.meta, vec![vec![0.5, -1.0, 2.0]]);
+    assert_eq!(back.meta.get("reward").unwrap(), &MetaValue::Steps(vec![0.5, -1.0, 2.0]));
 }

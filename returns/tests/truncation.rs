@@ -8,7 +8,7 @@
 //! `plugins/retrace/tests/truncation.rs` runs this file again in a binary that also links the
 //! third-party plugin, so that it is covered too.
 
-use mgrl_core::{registry, Batch, PluginKind, ReturnFn, ReturnInputs, Targets};
+use mgrl_core::{registry, Batch, MetaValues, PluginKind, ReturnFn, ReturnInputs, Targets};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -58,7 +58,7 @@ fn random_batch(plugin: &dyn ReturnFn, seed: u64) -> Vec<Vec<f64>> {
     arrays
 }
 
-fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
+fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a MetaValues) -> ReturnInputs<'a> {
     ReturnInputs {
         batch: Batch::new(T, B).unwrap(),
         rewards: &arrays[REWARDS],
@@ -72,7 +72,7 @@ fn inputs<'a>(arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]]) -> ReturnInputs<'a>
 }
 
 fn targets(plugin: &dyn ReturnFn, arrays: &[Vec<f64>]) -> Targets {
-    let meta: Vec<&[f64]> = arrays[META..].iter().map(Vec::as_slice).collect();
+    let meta = MetaValues::from_steps(plugin.meta_params(), arrays[META..].iter().cloned());
     plugin.targets(&inputs(arrays, &meta)).unwrap()
 }
 

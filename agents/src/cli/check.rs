@@ -3,24 +3,53 @@
 use super::Exit;
 use crate::run;
 use anyhow::Result;
-use mgrl_core::config::{Experiment, MetaParamConfig, PluginConfig};
+use mgrl_core::config::{ConfigDoc, Experiment, MetaParamConfig, Override, PluginConfig};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Validate an experiment file without running it.
+/// Validate an experiment file, or a sweep file, without running it.
 ///
 /// Checks its TOML, every plugin and meta-parameter, the agent kind,
 /// the environment and their options (by building the agent, without running it); prints
-/// a summary of what would run. Errors give file:line:column.
+/// a summary of what would run. A sweep file (one with a [sweep] section) is expanded and
+/// every environment × variant it names is checked. Errors give file:line:column.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  mgrl check examples/td_smoke.toml")]
+#[command(
+    after_help = "Examples:\n  mgrl check examples/td_smoke.toml\n  mgrl check examples/td_smoke.toml --set run.updates=10\n  mgrl check examples/minatar/sweep.toml"
+)]
 pub struct Args {
-    /// The experiment file.
+    /// The experiment (or sweep) file.
     config: PathBuf,
+    /// Put VALUE at KEY (dotted) over the file, as `mgrl run --set` does. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
-    let exp = Experiment::read(&args.config)?;
+    if crate::sweep::is_sweep(&ConfigDoc::read(&args.config)?) {
+        let plan = super::sweep::plan(&args.config, &args.set)?;
+        let f = &plan.file;
+        writeln!(out, "{}: ok", args.config.display())?;
+        writeln!(
+            out,
+            "  sweep             {}: {} runs = {} environments × {} variants × {} seeds",
+            f.name,
+            plan.runs.len(),
+            plan.cells.len() / f.variants.len(),
+            f.variants.len(),
+            f.seeds.len()
+        )?;
+        let mut envs: Vec<&str> = plan.cells.iter().map(|c| c.env.as_str()).collect();
+        envs.dedup();
+        writeln!(out, "  environments      {}", envs.join(", "))?;
+        let variants: Vec<&str> = f.variants.iter().map(|(v, _)| v.as_str()).collect();
+        writeln!(out, "  variants          {}", variants.join(", "))?;
+        writeln!(out, "  seeds             {}", f.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))?;
+        writeln!(out, "  output            {}/<env>/<variant>/seed-<k>", f.out_dir.display())?;
+        return Ok(0);
+    }
+    let overrides: Vec<Override> = args.set.iter().map(|s| Override::parse_arg(s)).collect::<Result<_, _>>()?;
+    let exp = Experiment::read_with(&args.config, &overrides)?;
     run::validate(&exp)?;
     write!(out, "{}", summary(&exp, &args.config))?;
     Ok(0)

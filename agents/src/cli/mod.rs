@@ -8,6 +8,7 @@ mod plot;
 mod plugins;
 mod report;
 mod run;
+mod sweep;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 #[command(
     name = "mgrl",
     version,
-    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    final scores with 95% confidence intervals\n  mgrl verify                           check every plugin's derivatives and contracts"
+    after_help = "Examples:\n  mgrl plugins                          what returns and reward transforms exist\n  mgrl envs                             what environments exist\n  mgrl envs catch                       one environment and its options\n  mgrl play catch --out catch.gif       watch one episode\n  mgrl check examples/td_smoke.toml     validate an experiment\n  mgrl run examples/td_smoke.toml       run it (outputs in runs/<name>/seed-<seed>)\n  mgrl sweep examples/catch_sweep.toml  environments × variants × seeds, several at once\n  mgrl plot runs/td-smoke               figures of every run below a folder\n  mgrl report runs/*                    every run, and per config mean, median, IQM with bootstrap CIs\n  mgrl verify                           check every plugin's derivatives and contracts"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,6 +32,7 @@ enum Command {
     Plugins(plugins::Args),
     Check(check::Args),
     Run(run::Args),
+    Sweep(sweep::Args),
     Envs(envs::Args),
     Play(play::Args),
     Plot(plot::Args),
@@ -41,14 +43,24 @@ enum Command {
 /// What a subcommand asks the process to exit with.
 type Exit = u8;
 
-/// Parses the arguments, runs the subcommand, prints any error; the process's exit status.
+/// Parses the process's arguments, runs the subcommand, prints any error; the process's exit
+/// status.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    ExitCode::from(run_with(std::env::args_os()))
+}
+
+/// [`main`] on the command line `args` (the program's name first): the exit status.
+pub fn run_with<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors exit 1 like any error.
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+            return u8::from(e.use_stderr());
         }
     };
     let mut out = std::io::stdout().lock();
@@ -56,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Plugins(a) => plugins::run(a, &mut out),
         Command::Check(a) => check::run(a, &mut out),
         Command::Run(a) => run::run(a, &mut out),
+        Command::Sweep(a) => sweep::run(a, &mut out),
         Command::Envs(a) => envs::run(a, &mut out),
         Command::Play(a) => play::run(a, &mut out),
         Command::Plot(a) => plot::run(a, &mut out),
@@ -63,13 +76,13 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a, &mut out),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         // Output cut short by its reader (`mgrl plugins | head`) is not a failure.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
             let _ = std::io::stdout().flush();
             eprintln!("{}", render_error(&e));
-            ExitCode::FAILURE
+            1
         }
     }
 }

@@ -1,11 +1,11 @@
 //! `mgrl run`: runs an experiment, or resumes an interrupted run.
 
 use super::{at_least_one, Exit};
-use crate::run::run_dir::{resolved_config, RunDir};
+use crate::run::run_dir::RunDir;
 use crate::run::stop::StopSignals;
 use crate::run::{self, Outcome, Status};
-use anyhow::{bail, Context, Result};
-use mgrl_core::config::Experiment;
+use anyhow::{bail, Result};
+use mgrl_core::config::{Experiment, Override};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ use std::path::PathBuf;
 /// continues from the newest intact checkpoint, with the config saved in RUN_DIR.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mgrl run examples/td_smoke.toml                    outputs in runs/<name>/seed-<seed>\n  mgrl run examples/td_smoke.toml --out runs/try1\n  mgrl run --resume runs/try1                        continue after Ctrl-C or a crash\n  mgrl run examples/figure1b_gamma.toml --seeds 10   seeds 0..9 in runs/figure1b-gamma/seed-*"
+    after_help = "Examples:\n  mgrl run examples/td_smoke.toml                    outputs in runs/<name>/seed-<seed>\n  mgrl run examples/td_smoke.toml --out runs/try1\n  mgrl run --resume runs/try1                        continue after Ctrl-C or a crash\n  mgrl run examples/figure1b_gamma.toml --seeds 10   seeds 0..9 in runs/figure1b-gamma/seed-*\n  mgrl run examples/td_smoke.toml --set run.updates=500 --set return.lambda=0.9"
 )]
 pub struct Args {
     /// The experiment file (optional with --resume: the run folder holds its config).
@@ -33,6 +33,10 @@ pub struct Args {
     /// runs/<name>/seed-<seed> (for `mgrl plot runs/<name>`: mean and band across seeds).
     #[arg(long, value_name = "N", conflicts_with_all = ["resume", "out"], value_parser = at_least_one)]
     seeds: Option<usize>,
+    /// Put VALUE (TOML; otherwise a string) at KEY (dotted: run.updates, agent.optimizer.lr,
+    /// return.gamma.learnable) over the experiment file. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "resume")]
+    set: Vec<String>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
@@ -46,7 +50,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
             run::resume(dir, stop, &mut |w| eprintln!("warning: {w}"))?
         }
         (None, Some(config)) => {
-            let exp = Experiment::read(config)?;
+            let overrides: Vec<Override> = args.set.iter().map(|s| Override::parse_arg(s)).collect::<Result<_, _>>()?;
+            let exp = Experiment::read_with(config, &overrides)?;
             match args.seeds {
                 None => {
                     let dir = args.out.clone().unwrap_or_else(|| exp.out_dir());
@@ -81,17 +86,7 @@ fn run_seeds(mut exp: Experiment, n: usize, signals: &StopSignals, out: &mut dyn
 fn check_same_config(config: &std::path::Path, dir: &std::path::Path) -> Result<()> {
     let (run_dir, _) = RunDir::open(dir)?;
     let exp = Experiment::read(config)?;
-    let saved = std::fs::read_to_string(run_dir.config())
-        .with_context(|| format!("cannot read {}", run_dir.config().display()))?;
-    // The folder may be named differently now (relative, moved): compare all but `out_dir`.
-    let without_out_dir = |text: &str| -> Result<toml::Table> {
-        let mut t: toml::Table = toml::from_str(text)?;
-        if let Some(toml::Value::Table(run)) = t.get_mut("run") {
-            run.remove("out_dir");
-        }
-        Ok(t)
-    };
-    if without_out_dir(&resolved_config(&exp, dir)?)? != without_out_dir(&saved)? {
+    if !run_dir.holds_config_of(&exp)? {
         bail!(
             "{} differs from the config of the run in {}; leave the experiment file out to resume the run as it was",
             config.display(),

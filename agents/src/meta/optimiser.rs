@@ -204,7 +204,7 @@ fn cotangent_gradient<M: HeadModel>(
     let d = step.scale.zip(g_prime, |s, g| s * g);
     let d_norm = d.norm();
     if d_norm == 0.0 {
-        let networks = vec![vec![0.0; step.traj.batch.len()]; pipeline.networks().len()];
+        let networks = vec![vec![0.0; step.traj.batch().len()]; pipeline.networks().len()];
         return Ok(PipelineCotangents { learnt: vec![0.0; pipeline.num_learnt()], networks });
     }
     let eps = DIRECTIONAL_STEP * step.params.norm().max(1.0) / d_norm;

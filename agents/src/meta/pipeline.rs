@@ -10,21 +10,16 @@
 use anyhow::{bail, ensure, Context, Result};
 use mgrl_core::config::{Experiment, PluginConfig};
 use mgrl_core::{
-    Batch, InputTangents, MetaKind, MetaParamSpec, MetaSource, ReturnFn, ReturnInputs, RewardInputs, RewardTransform,
-    TargetCotangents, Targets,
+    Batch, InputTangents, MetaKind, MetaParamSpec, MetaSource, MetaValue, MetaValues, ReturnBatch, ReturnFn,
+    ReturnInputs, RewardInputs, RewardTransform, TargetCotangents, Targets,
 };
 
-/// A batch of experience as the return sees it, `[T, B]` arrays (see `mgrl_core::return_fn`).
+/// A batch of experience as the return sees it: its inputs (`[T, B]` arrays, see
+/// `mgrl_core::return_fn`; their meta-parameters, which each stage of the pipeline fills in,
+/// left empty), and what the sources of the meta-parameters read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectory {
-    pub batch: Batch,
-    pub rewards: Vec<f64>,
-    pub discounts: Vec<f64>,
-    /// eₜ: 0 where the episode ends at xₜ₊₁, terminated or truncated, else 1.
-    pub episode_continues: Vec<f64>,
-    pub values: Vec<f64>,
-    pub next_values: Vec<f64>,
-    pub log_rhos: Vec<f64>,
+    pub inputs: ReturnBatch,
     /// The index of the state xₜ₊₁ that transition t arrives in, for per-state
     /// meta-parameters: γₜ = γ(xₜ₊₁) and λₜ = λ(xₜ₊₁), as γ(Sₜ₊₁) and λ(Sₜ₊₁) of Sutton &
     /// Barto (2018, §12.8) in rlax's time convention.
@@ -33,6 +28,12 @@ pub struct Trajectory {
     /// [`MetaKind::Network`] (a learned reward r_η(xₜ, aₜ)), one `[T, B]` array each, in the
     /// order of [`ReturnPipeline::networks`].
     pub network_meta: Vec<Vec<f64>>,
+}
+
+impl Trajectory {
+    pub fn batch(&self) -> Batch {
+        self.inputs.batch
+    }
 }
 
 /// One plugin of the pipeline with the sources of its meta-parameters. A learnt meta-parameter
@@ -58,9 +59,9 @@ struct Learnt {
 /// The intermediate arrays of one evaluation, kept for the derivatives.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
-    /// Per-step meta arrays of each transform, then of the return.
-    transform_meta: Vec<Vec<Vec<f64>>>,
-    return_meta: Vec<Vec<f64>>,
+    /// The meta-parameters of each transform, then of the return.
+    transform_meta: Vec<MetaValues>,
+    return_meta: MetaValues,
     /// The rewards entering each transform, then the rewards entering the return.
     rewards_in: Vec<Vec<f64>>,
     pub targets: Targets,
@@ -232,64 +233,80 @@ impl ReturnPipeline {
         matches!(self.ret.sources[i], MetaSource::PerState { .. }).then(|| self.ret.sources[i].values())
     }
 
-    /// The per-step values of a stage's meta-parameters; `first_network` is the index in
+    /// The meta-parameters of a stage, by name: a scalar for a fixed or learnt scalar, per
+    /// step for a table or a network; `first_network` is the index in
     /// [`Trajectory::network_meta`] of the stage's first network output.
-    fn fill<P: ?Sized>(stage: &Stage<P>, traj: &Trajectory, first_network: usize) -> Result<Vec<Vec<f64>>> {
-        let mut all = Vec::with_capacity(stage.sources.len());
-        for (i, s) in stage.sources.iter().enumerate() {
-            let out = match stage.networks.iter().position(|&j| j == i) {
+    fn fill(
+        specs: &[MetaParamSpec],
+        stage: &Stage<impl ?Sized>,
+        traj: &Trajectory,
+        first_network: usize,
+    ) -> Result<MetaValues> {
+        let mut all = MetaValues::new();
+        for (i, (s, spec)) in stage.sources.iter().zip(specs).enumerate() {
+            let value = match stage.networks.iter().position(|&j| j == i) {
                 Some(k) => {
                     let out =
                         traj.network_meta.get(first_network + k).context("the trajectory lacks a network's outputs")?;
                     ensure!(
-                        out.len() == traj.batch.len(),
+                        out.len() == traj.batch().len(),
                         "a network output of {} steps for {}",
                         out.len(),
-                        traj.batch.len()
+                        traj.batch().len()
                     );
-                    out.clone()
+                    MetaValue::Steps(out.clone())
                 }
-                None => {
-                    let mut out = vec![0.0; traj.batch.len()];
-                    s.fill(traj.states.as_deref(), &mut out)?;
-                    out
-                }
+                None => s.values_over(traj.states.as_deref(), traj.batch().len())?,
             };
-            all.push(out);
+            all.set(spec.name, value);
         }
         Ok(all)
     }
 
-    fn return_inputs<'a>(traj: &'a Trajectory, rewards: &'a [f64], meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
-        ReturnInputs {
-            batch: traj.batch,
-            rewards,
-            discounts: &traj.discounts,
-            episode_continues: &traj.episode_continues,
-            values: &traj.values,
-            next_values: &traj.next_values,
-            log_rhos: &traj.log_rhos,
-            meta,
+    fn return_inputs<'a>(traj: &'a Trajectory, rewards: &'a [f64], meta: &'a MetaValues) -> ReturnInputs<'a> {
+        ReturnInputs { rewards, meta, ..traj.inputs.view() }
+    }
+
+    /// A stage's meta-parameter cotangents (per step, by name) pulled back to its learnt
+    /// numbers, and those of its network outputs, in order.
+    fn pull_back(
+        specs: &[MetaParamSpec],
+        stage: &Stage<impl ?Sized>,
+        states: Option<&[usize]>,
+        mut cot: MetaValues,
+    ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+        let mut grad = Vec::new();
+        let mut networks = Vec::new();
+        for (i, (src, spec)) in stage.sources.iter().zip(specs).enumerate() {
+            let Some(MetaValue::Steps(c)) = cot.take(spec.name) else {
+                bail!("the plugin gave no per-step cotangent of its meta-parameter `{}`", spec.name);
+            };
+            if stage.networks.contains(&i) {
+                networks.push(c);
+            } else {
+                let mut g = vec![0.0; src.num_params()];
+                src.pullback(states, &c, &mut g)?;
+                grad.extend(g);
+            }
         }
+        Ok((grad, networks))
     }
 
     /// The targets (v, A) of a trajectory, with what the derivatives need.
     pub fn evaluate(&self, traj: &Trajectory) -> Result<Evaluation> {
-        let mut rewards = traj.rewards.clone();
+        let mut rewards = traj.inputs.rewards.clone();
         let mut rewards_in = Vec::with_capacity(self.transforms.len() + 1);
         let mut transform_meta = Vec::with_capacity(self.transforms.len());
         let mut networks = 0;
         for t in &self.transforms {
-            let meta = Self::fill(t, traj, networks)?;
+            let meta = Self::fill(t.plugin.meta_params(), t, traj, networks)?;
             networks += t.networks.len();
-            let refs: Vec<&[f64]> = meta.iter().map(Vec::as_slice).collect();
-            let next = t.plugin.apply(&RewardInputs { batch: traj.batch, rewards: &rewards, meta: &refs })?;
+            let next = t.plugin.apply(&RewardInputs { batch: traj.batch(), rewards: &rewards, meta: &meta })?;
             rewards_in.push(std::mem::replace(&mut rewards, next));
             transform_meta.push(meta);
         }
-        let return_meta = Self::fill(&self.ret, traj, networks)?;
-        let refs: Vec<&[f64]> = return_meta.iter().map(Vec::as_slice).collect();
-        let targets = self.ret.plugin.targets(&Self::return_inputs(traj, &rewards, &refs))?;
+        let return_meta = Self::fill(self.ret.plugin.meta_params(), &self.ret, traj, networks)?;
+        let targets = self.ret.plugin.targets(&Self::return_inputs(traj, &rewards, &return_meta))?;
         rewards_in.push(rewards);
         Ok(Evaluation { transform_meta, return_meta, rewards_in, targets })
     }
@@ -297,31 +314,25 @@ impl ReturnPipeline {
     /// The tangent of the targets along learnt number `k` (method (a)).
     pub fn jvp(&self, traj: &Trajectory, ev: &Evaluation, k: usize) -> Result<Targets> {
         let learnt = *self.learnt().get(k).with_context(|| format!("learnt number {k} does not exist"))?;
-        let n = traj.batch.len();
-        let mut tangent = vec![0.0; n];
-        let ret_refs: Vec<&[f64]> = ev.return_meta.iter().map(Vec::as_slice).collect();
-        let ret_inputs = Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ret_refs);
+        let (n, states) = (traj.batch().len(), traj.states.as_deref());
+        let ret_inputs =
+            Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ev.return_meta);
         let Some(first) = learnt.stage else {
-            self.ret.sources[learnt.meta].tangent(learnt.entry, traj.states.as_deref(), &mut tangent)?;
-            let dx = InputTangents::meta_only(ret_refs.len(), learnt.meta, &tangent);
-            return Ok(self.ret.plugin.jvp(&ret_inputs, &dx)?);
+            let name = self.ret.plugin.meta_params()[learnt.meta].name;
+            let tangent = self.ret.sources[learnt.meta].tangent(learnt.entry, states, n)?;
+            return Ok(self.ret.plugin.jvp(&ret_inputs, &InputTangents::meta_only(name, tangent))?);
         };
-        let mut source_tangent = vec![0.0; n];
-        self.transforms[first].sources[learnt.meta].tangent(
-            learnt.entry,
-            traj.states.as_deref(),
-            &mut source_tangent,
-        )?;
+        let stage = &self.transforms[first];
+        let name = stage.plugin.meta_params()[learnt.meta].name;
+        let source_tangent = MetaValues::new().with(name, stage.sources[learnt.meta].tangent(learnt.entry, states, n)?);
         // Through transform `first` (tangent of its meta input), then the later ones (tangent of rewards).
+        let mut tangent = Vec::new();
         for (i, t) in self.transforms.iter().enumerate().skip(first) {
-            let refs: Vec<&[f64]> = ev.transform_meta[i].iter().map(Vec::as_slice).collect();
-            let x = RewardInputs { batch: traj.batch, rewards: &ev.rewards_in[i], meta: &refs };
+            let x = RewardInputs { batch: traj.batch(), rewards: &ev.rewards_in[i], meta: &ev.transform_meta[i] };
             tangent = if i == first {
-                let mut d_meta = vec![None; refs.len()];
-                d_meta[learnt.meta] = Some(source_tangent.as_slice());
-                t.plugin.jvp(&x, None, &d_meta)?
+                t.plugin.jvp(&x, None, &source_tangent)?
             } else {
-                t.plugin.jvp(&x, Some(&tangent), &vec![None; refs.len()])?
+                t.plugin.jvp(&x, Some(&tangent), &MetaValues::new())?
             };
         }
         let dx = InputTangents { rewards: Some(&tangent), ..Default::default() };
@@ -333,30 +344,18 @@ impl ReturnPipeline {
     /// its networks (method (b)).
     pub fn vjp(&self, traj: &Trajectory, ev: &Evaluation, cot: &TargetCotangents) -> Result<PipelineCotangents> {
         let states = traj.states.as_deref();
-        let ret_refs: Vec<&[f64]> = ev.return_meta.iter().map(Vec::as_slice).collect();
-        let ret_inputs = Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ret_refs);
-        let mut ret_cot = self.ret.plugin.vjp(&ret_inputs, cot)?;
-        let mut ret_grad = Vec::new();
-        for (src, c) in self.ret.sources.iter().zip(&ret_cot.meta) {
-            let mut g = vec![0.0; src.num_params()];
-            src.pullback(states, c, &mut g)?;
-            ret_grad.extend(g);
-        }
-        let mut networks: Vec<Vec<f64>> =
-            self.ret.networks.iter().map(|&i| std::mem::take(&mut ret_cot.meta[i])).collect();
+        let ret_inputs =
+            Self::return_inputs(traj, ev.rewards_in.last().expect("the return's rewards"), &ev.return_meta);
+        let ret_cot = self.ret.plugin.vjp(&ret_inputs, cot)?;
+        let (ret_grad, mut networks) = Self::pull_back(self.ret.plugin.meta_params(), &self.ret, states, ret_cot.meta)?;
         let mut reward_cot = ret_cot.rewards;
         let mut transform_grads = vec![Vec::new(); self.transforms.len()];
         for (i, t) in self.transforms.iter().enumerate().rev() {
-            let refs: Vec<&[f64]> = ev.transform_meta[i].iter().map(Vec::as_slice).collect();
-            let x = RewardInputs { batch: traj.batch, rewards: &ev.rewards_in[i], meta: &refs };
-            let mut c = t.plugin.vjp(&x, &reward_cot)?;
-            for (src, cm) in t.sources.iter().zip(&c.meta) {
-                let mut g = vec![0.0; src.num_params()];
-                src.pullback(states, cm, &mut g)?;
-                transform_grads[i].extend(g);
-            }
-            let mine = t.networks.iter().map(|&j| std::mem::take(&mut c.meta[j]));
-            networks = mine.chain(networks).collect();
+            let x = RewardInputs { batch: traj.batch(), rewards: &ev.rewards_in[i], meta: &ev.transform_meta[i] };
+            let c = t.plugin.vjp(&x, &reward_cot)?;
+            let (grad, mine) = Self::pull_back(t.plugin.meta_params(), t, states, c.meta)?;
+            transform_grads[i] = grad;
+            networks = mine.into_iter().chain(networks).collect();
             reward_cot = c.rewards;
         }
         Ok(PipelineCotangents { learnt: transform_grads.into_iter().flatten().chain(ret_grad).collect(), networks })

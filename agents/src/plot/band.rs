@@ -13,11 +13,13 @@ use std::path::Path;
 /// Lower and upper quantile of the shaded band.
 pub const BAND_QUANTILES: (f64, f64) = (0.2, 0.8);
 
-/// One curve across runs: `runs[i]` holds the (x, y) points of run i.
-#[derive(Debug, Clone)]
+/// One curve across runs: `runs[i]` holds the (x, y) points of run i; `marks`, points drawn
+/// as a cross on the curve's colour (where a run diverged).
+#[derive(Debug, Clone, Default)]
 pub struct Series {
     pub label: String,
     pub runs: Vec<Vec<(f64, f64)>>,
+    pub marks: Vec<(f64, f64)>,
 }
 
 /// Draws every series as mean ± 20%–80% band into a PNG at `path`.
@@ -38,9 +40,9 @@ pub fn draw_band<DB: DrawingBackend>(
     series: &[Series],
 ) -> Result<()> {
     font::register();
-    let bands: Vec<(&str, Vec<BandPoint>)> = series
+    let bands: Vec<(&Series, Vec<BandPoint>)> = series
         .iter()
-        .map(|s| (s.label.as_str(), band(&s.runs, BAND_QUANTILES.0, BAND_QUANTILES.1)))
+        .map(|s| (s, band(&s.runs, BAND_QUANTILES.0, BAND_QUANTILES.1)))
         .filter(|(_, b)| !b.is_empty())
         .collect();
     let points = || bands.iter().flat_map(|(_, b)| b.iter());
@@ -71,7 +73,7 @@ pub fn draw_band<DB: DrawingBackend>(
         .map_err(err)?;
     // Many overlapping bands are lighter, so the lines stay readable through them.
     let shade = if bands.len() > 4 { 0.1 } else { 0.2 };
-    for (i, (label, b)) in bands.iter().enumerate() {
+    for (i, (s, b)) in bands.iter().enumerate() {
         let c = colour(i, bands.len());
         let outline: Vec<(f64, f64)> =
             b.iter().map(|p| (p.x, p.hi)).chain(b.iter().rev().map(|p| (p.x, p.lo))).collect();
@@ -79,8 +81,16 @@ pub fn draw_band<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(b.iter().map(|p| (p.x, p.mean)), c.stroke_width(2)))
             .map_err(err)?
-            .label(*label)
+            .label(s.label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+        chart
+            .draw_series(
+                s.marks
+                    .iter()
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .map(|&p| Cross::new(p, 7, c.stroke_width(3))),
+            )
+            .map_err(err)?;
     }
     chart
         .configure_series_labels()

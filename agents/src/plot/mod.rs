@@ -13,7 +13,7 @@
 //! let runs = vec![vec![(0.0, 0.5), (100.0, 0.9)], vec![(0.0, 0.5), (100.0, 0.8)]];
 //! let root = BitMapBackend::new("figure1.png", (1600, 600)).into_drawing_area();
 //! let panels = root.split_evenly((1, 2));
-//! draw_band(&panels[0], "γ over training", "update", "γ", &[Series { label: "γ(s)".into(), runs }])?;
+//! draw_band(&panels[0], "γ over training", "update", "γ", &[Series { label: "γ(s)".into(), runs, ..Default::default() }])?;
 //! draw_distribution(&panels[1], "final γ(s)", "state", "γ", &[("0".into(), vec![0.9, 0.8])])?;
 //! root.present()?;
 //! # Ok(())
@@ -22,6 +22,7 @@
 //!
 //! Text uses a font compiled into the binary.
 
+pub mod aggregate;
 pub mod band;
 pub mod distribution;
 pub mod figures;
@@ -47,7 +48,8 @@ mod tests {
             let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
             let panels = root.split_evenly((1, 2));
             let runs = vec![vec![(0.0, 0.5), (50.0, 0.7), (100.0, 0.9)], vec![(0.0, 0.5), (100.0, 0.8)]];
-            draw_band(&panels[0], "γ", "update", "γ", &[Series { label: "γ".into(), runs }]).unwrap();
+            draw_band(&panels[0], "γ", "update", "γ", &[Series { label: "γ".into(), runs, ..Default::default() }])
+                .unwrap();
             let states = [("0".to_string(), vec![0.9, 0.8, 0.85]), ("1".to_string(), vec![0.1, 0.2, 0.15])];
             draw_distribution(&panels[1], "final γ(s)", "state", "γ", &states).unwrap();
             root.present().unwrap();
@@ -66,7 +68,7 @@ mod tests {
     #[test]
     fn a_plot_without_finite_data_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
-        let series = [Series { label: "x".into(), runs: vec![vec![(0.0, f64::NAN)]] }];
+        let series = [Series { label: "x".into(), runs: vec![vec![(0.0, f64::NAN)]], ..Default::default() }];
         let err = band_plot(&dir.path().join("b.png"), "t", "x", "y", &series).unwrap_err();
         assert!(format!("{err:#}").contains("no series has a finite point"), "{err:#}");
         let err = distribution_plot(&dir.path().join("d.png"), "t", "x", "y", &[("a".into(), vec![])]).unwrap_err();

@@ -1,22 +1,19 @@
-//! The table of `mgrl report`: each run's final score (the mean of its last N logged
-//! episode-return means), then per experiment the mean across runs (seeds) with a 95%
-//! confidence interval from Student's t.
+//! The tables of `mgrl report`.
+//!
+//! A run's final score is the mean of its last N logged episode-return means. Runs are grouped
+//! by the hash of their resolved config (the seeds of one experiment together; experiments
+//! that share a name, apart). Within a group only finished runs with a score and a seed not
+//! seen before are pooled; every other run is listed with the reason (unfinished, diverged,
+//! failed, no episode, a duplicate seed), and so is a name that several configs share. Per
+//! group: the mean, median and IQM of the pooled scores with stratified-bootstrap intervals
+//! (`aggregate`); per variant over several environments, the same across them; between
+//! variants, the probability of improvement over the environments both ran.
 
-use super::runs::{group_by_name, RunRecord};
-use super::stats::{ci95_half_width, mean};
-
-/// One experiment's row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupScore {
-    pub name: String,
-    /// Final score of each run that logged an episode return, in run order.
-    pub scores: Vec<f64>,
-    /// Runs that logged no episode return.
-    pub without_episodes: usize,
-    pub mean: Option<f64>,
-    /// Half-width of the 95% interval; `None` for fewer than two scores.
-    pub ci95: Option<f64>,
-}
+use super::aggregate::{aggregate, probability_of_improvement_ci, Interval, Metric, RESAMPLES, SEED};
+use super::runs::{group_by_config, RunRecord};
+use super::stats::mean;
+use crate::run::provenance::RunState;
+use anyhow::Result;
 
 /// The mean of the last `last` present `return_mean` values of a run.
 pub fn final_score(run: &RunRecord, last: usize) -> Option<f64> {
@@ -24,61 +21,365 @@ pub fn final_score(run: &RunRecord, last: usize) -> Option<f64> {
     mean(&returns[returns.len().saturating_sub(last)..])
 }
 
-/// Scores of every experiment among `runs`.
-pub fn group_scores(runs: &[RunRecord], last: usize) -> Vec<GroupScore> {
-    group_by_name(runs)
-        .into_iter()
-        .map(|(name, g)| {
-            let scores: Vec<f64> = g.iter().filter_map(|r| final_score(r, last)).collect();
-            GroupScore {
-                without_episodes: g.len() - scores.len(),
-                mean: mean(&scores),
-                ci95: ci95_half_width(&scores),
-                name,
-                scores,
+/// One run's line.
+#[derive(Debug, Clone)]
+pub struct RunLine<'a> {
+    pub run: &'a RunRecord,
+    pub score: Option<f64>,
+    pub pooled: bool,
+    /// Why the run is not pooled (empty when it is).
+    pub note: String,
+}
+
+/// One config's line.
+#[derive(Debug, Clone)]
+pub struct GroupLine {
+    pub hash: String,
+    pub name: String,
+    pub env: String,
+    /// The variant, with the hash's first digits when another config of the same variant
+    /// and environment exists.
+    pub label: String,
+    pub runs: usize,
+    pub pooled: Vec<f64>,
+    /// Mean, median, IQM (in [`Metric::ALL`]'s order).
+    pub stats: Vec<Option<Interval>>,
+}
+
+/// A variant's aggregates over several environments.
+#[derive(Debug, Clone)]
+pub struct AcrossLine {
+    pub label: String,
+    pub envs: usize,
+    pub runs: usize,
+    pub stats: Vec<Option<Interval>>,
+}
+
+/// P(X > Y) between two variants.
+#[derive(Debug, Clone)]
+pub struct Improvement {
+    pub x: String,
+    pub y: String,
+    pub envs: usize,
+    pub p: Interval,
+}
+
+/// Everything `mgrl report` writes.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    pub last: usize,
+    /// The variant whose mean score on each environment divides every score there in the
+    /// aggregates across environments; `None`: raw scores.
+    pub baseline: Option<String>,
+    pub runs: Vec<RunLine<'a>>,
+    pub groups: Vec<GroupLine>,
+    pub flags: Vec<String>,
+    pub across: Vec<AcrossLine>,
+    pub improvements: Vec<Improvement>,
+}
+
+/// Why a run is not pooled, from its status; `None` for a finished run.
+fn unfinished(r: &RunRecord) -> Option<String> {
+    let at = format!("update {} of {}", r.updates, r.updates_total);
+    match r.status {
+        RunState::Finished => None,
+        RunState::Diverged => Some(format!("diverged at {at}")),
+        RunState::Failed => Some(format!("failed at {at}")),
+        RunState::Stopped => Some(format!("unfinished: stopped at {at}")),
+        RunState::Running => Some(format!("unfinished: {at} (still running, or killed)")),
+    }
+}
+
+/// Builds the report of `runs` (in the order given: the first of duplicate seeds is pooled);
+/// with a `baseline` variant, the aggregates across environments are of scores divided by
+/// that variant's mean score on their environment (an environment where it has no positive
+/// mean is left out of them).
+pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> Report<'a> {
+    let mut lines = Vec::new();
+    let mut groups = Vec::new();
+    let mut flags = Vec::new();
+    for g in group_by_config(runs) {
+        let mut seen: Vec<(u64, &RunRecord)> = Vec::new();
+        let mut pooled = Vec::new();
+        for r in &g {
+            let score = final_score(r, last);
+            let note = if let Some(why) = unfinished(r) {
+                why
+            } else if score.is_none() {
+                "no episode ended".into()
+            } else if let Some((_, first)) = seen.iter().find(|(s, _)| *s == r.seed) {
+                format!("seed {} again (pooled once, from {})", r.seed, first.dir.display())
+            } else {
+                seen.push((r.seed, r));
+                String::new()
+            };
+            let is_pooled = note.is_empty();
+            if let (true, Some(s)) = (is_pooled, score) {
+                pooled.push(s);
+            } else {
+                flags.push(format!("{} (seed {}): {note}; not pooled", r.dir.display(), r.seed));
             }
+            lines.push(RunLine { run: r, score, pooled: is_pooled, note });
+        }
+        let stats = Metric::ALL.iter().map(|&m| aggregate(&[pooled.clone()], m, RESAMPLES, SEED)).collect();
+        groups.push(GroupLine {
+            hash: g[0].hash.clone(),
+            // One config run under several names is one experiment: every name is shown.
+            name: unique(g.iter().map(|r| r.name.as_str()).collect()).join(" / "),
+            env: g[0].env.clone(),
+            label: g[0].variant.clone(),
+            runs: g.len(),
+            pooled,
+            stats,
+        });
+    }
+    // Names and (variant, environment) pairs that several configs share.
+    let names = unique(runs.iter().map(|r| r.name.as_str()).collect());
+    for name in names {
+        let hashes = unique(runs.iter().filter(|r| r.name == name).map(|r| r.short_hash()).collect());
+        if hashes.len() > 1 {
+            flags.push(format!(
+                "the name `{name}` is shared by {} different configs ({}): reported apart, not pooled",
+                hashes.len(),
+                hashes.join(", ")
+            ));
+        }
+    }
+    let clashes: Vec<bool> =
+        groups.iter().map(|g| groups.iter().filter(|o| o.label == g.label && o.env == g.env).count() > 1).collect();
+    for (g, clash) in groups.iter_mut().zip(clashes) {
+        if clash {
+            g.label = format!("{} [{}]", g.label, &g.hash[..8]);
+        }
+    }
+    let labels = unique(groups.iter().map(|g| g.label.as_str()).collect());
+    let envs = unique(groups.iter().map(|g| g.env.as_str()).collect());
+    // Per label, the pooled scores of each environment (empty where it has none).
+    let per_env = |label: &str| -> Vec<Vec<f64>> {
+        envs.iter()
+            .map(|e| groups.iter().filter(|g| g.label == label && g.env == *e).flat_map(|g| g.pooled.clone()).collect())
+            .collect()
+    };
+    // Per environment, what its scores are divided by in the aggregates (1 for raw scores).
+    let scale: Vec<Option<f64>> = match baseline {
+        None => vec![Some(1.0); envs.len()],
+        Some(b) => {
+            per_env(b).iter().map(|t| Some(t.iter().sum::<f64>() / t.len() as f64).filter(|m| *m > 0.0)).collect()
+        }
+    };
+    let normalised = |label: &str| -> Vec<Vec<f64>> {
+        per_env(label)
+            .into_iter()
+            .zip(&scale)
+            .map(|(t, s)| s.map_or(Vec::new(), |s| t.iter().map(|x| x / s).collect()))
+            .collect()
+    };
+    let across = labels
+        .iter()
+        .filter_map(|l| {
+            let tasks = normalised(l);
+            let n = tasks.iter().filter(|t| !t.is_empty()).count();
+            (n > 1).then(|| AcrossLine {
+                label: l.to_string(),
+                envs: n,
+                runs: tasks.iter().map(Vec::len).sum(),
+                stats: Metric::ALL.iter().map(|&m| aggregate(&tasks, m, RESAMPLES, SEED)).collect(),
+            })
         })
-        .collect()
+        .collect();
+    let mut improvements = Vec::new();
+    for (i, x) in labels.iter().enumerate() {
+        for y in &labels[i + 1..] {
+            let (tx, ty) = (per_env(x), per_env(y));
+            let shared = tx.iter().zip(&ty).filter(|(a, b)| !a.is_empty() && !b.is_empty()).count();
+            if let Some(p) = probability_of_improvement_ci(&tx, &ty, RESAMPLES, SEED) {
+                improvements.push(Improvement { x: x.to_string(), y: y.to_string(), envs: shared, p });
+            }
+        }
+    }
+    Report { last, baseline: baseline.map(str::to_string), runs: lines, groups, flags, across, improvements }
+}
+
+/// The distinct values, in order of first appearance.
+fn unique(values: Vec<&str>) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 fn number(v: Option<f64>) -> String {
     v.map_or_else(String::new, |v| format!("{v:.4}"))
 }
 
-/// The table as Markdown.
-pub fn markdown(groups: &[GroupScore], last: usize) -> String {
+fn interval(i: &Option<Interval>) -> String {
+    i.map_or_else(|| "n/a".into(), |i| format!("{:.4} [{:.4}, {:.4}]", i.point, i.lo, i.hi))
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The report as Markdown.
+pub fn markdown(r: &Report) -> String {
     let mut s = format!(
-        "Final score: mean of the last {last} logged episode-return means of each run; across runs, the mean and \
-         the 95% confidence interval (Student's t).\n\n| experiment | runs | final score | 95% CI |\n|---|---:|---:|---|\n"
+        "Final score of a run: the mean of its last {} logged episode-return means. Runs are grouped by the hash \
+         of their resolved config (seeds of one experiment together); only finished runs with a score and a new \
+         seed are pooled. Intervals: 95% percentile bootstrap, stratified by environment ({RESAMPLES} resamples, \
+         seed {SEED}); IQM: the mean of the middle 50% of scores (Agarwal et al. 2021).\n\n",
+        r.last
     );
-    for g in groups {
-        let ci = match (g.mean, g.ci95) {
-            (Some(m), Some(h)) => format!("[{:.4}, {:.4}]", m - h, m + h),
-            _ => "n/a (one run)".into(),
+    s += "| config | name | env | variant | runs | pooled | mean [95% CI] | median [95% CI] | IQM [95% CI] |\n";
+    s += "|---|---|---|---|---:|---:|---|---|---|\n";
+    for g in &r.groups {
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            &g.hash[..8],
+            cell(&g.name),
+            cell(&g.env),
+            cell(&g.label),
+            g.runs,
+            g.pooled.len(),
+            g.stats.iter().map(interval).collect::<Vec<_>>().join(" | ")
+        );
+    }
+    if !r.flags.is_empty() {
+        s += "\nFlagged:\n\n";
+        for f in &r.flags {
+            s += &format!("- {f}\n");
+        }
+    }
+    if !r.across.is_empty() {
+        s += &match &r.baseline {
+            None => {
+                "\nAcross environments (raw scores, not normalised: an environment with larger scores weighs more; \
+                     `--baseline VARIANT` normalises them):\n\n"
+                    .to_string()
+            }
+            Some(b) => format!(
+                "\nAcross environments, each score divided by the mean score of `{b}` on its environment (1: as \
+                 good as `{b}`):\n\n"
+            ),
         };
-        let runs = match g.without_episodes {
-            0 => g.scores.len().to_string(),
-            n => format!("{} (+{n} without episodes)", g.scores.len()),
-        };
-        s += &format!("| {} | {runs} | {} | {ci} |\n", g.name.replace('|', "\\|"), number(g.mean));
+        s +=
+            "| variant | envs | runs | mean [95% CI] | median [95% CI] | IQM [95% CI] |\n|---|---:|---:|---|---|---|\n";
+        for a in &r.across {
+            let stats = a.stats.iter().map(interval).collect::<Vec<_>>().join(" | ");
+            s += &format!("| {} | {} | {} | {stats} |\n", cell(&a.label), a.envs, a.runs);
+        }
+    }
+    if !r.improvements.is_empty() {
+        s += "\nProbability of improvement, P(X > Y) + ½ P(X = Y) for a run of each, averaged over the environments \
+              both ran:\n\n| X | Y | envs | P(X > Y) [95% CI] |\n|---|---|---:|---|\n";
+        for i in &r.improvements {
+            s += &format!("| {} | {} | {} | {} |\n", cell(&i.x), cell(&i.y), i.envs, interval(&Some(i.p)));
+        }
+    }
+    s += "\nRuns:\n\n| config | run | seed | status | frames | final score | pooled |\n|---|---|---:|---|---:|---:|---|\n";
+    for l in &r.runs {
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            l.run.short_hash(),
+            cell(&l.run.dir.display().to_string()),
+            l.run.seed,
+            l.run.status.as_str(),
+            l.run.frames,
+            number(l.score),
+            if l.pooled { "yes".to_string() } else { format!("no: {}", cell(&l.note)) }
+        );
     }
     s
 }
 
-/// The table as CSV.
-pub fn csv(groups: &[GroupScore], last: usize) -> String {
-    let mut s = String::from("experiment,runs,last_n,mean,ci95_low,ci95_high\n");
-    for g in groups {
-        let bound = |sign: f64| g.mean.zip(g.ci95).map(|(m, h)| m + sign * h);
-        let name =
-            if g.name.contains([',', '"']) { format!("\"{}\"", g.name.replace('"', "\"\"")) } else { g.name.clone() };
-        s += &format!(
-            "{name},{},{last},{},{},{}\n",
-            g.scores.len(),
-            number(g.mean),
-            number(bound(-1.0)),
-            number(bound(1.0))
-        );
+fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
     }
-    s
+    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+}
+
+fn interval_cells(i: &Option<Interval>) -> [String; 3] {
+    [number(i.map(|i| i.point)), number(i.map(|i| i.lo)), number(i.map(|i| i.hi))]
+}
+
+/// One line per config (`report.csv`).
+pub fn groups_csv(r: &Report) -> Result<String> {
+    let mut header = vec!["config_hash", "name", "env", "variant", "runs", "pooled", "last_n"];
+    header.extend(["mean", "mean_lo", "mean_hi", "median", "median_lo", "median_hi", "iqm", "iqm_lo", "iqm_hi"]);
+    let rows = r
+        .groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![
+                g.hash.clone(),
+                g.name.clone(),
+                g.env.clone(),
+                g.label.clone(),
+                g.runs.to_string(),
+                g.pooled.len().to_string(),
+                r.last.to_string(),
+            ];
+            row.extend(g.stats.iter().flat_map(interval_cells));
+            row
+        })
+        .collect();
+    csv_text(&header, rows)
+}
+
+/// One line per run (`report-runs.csv`).
+pub fn runs_csv(r: &Report) -> Result<String> {
+    let header = [
+        "config_hash",
+        "run",
+        "name",
+        "env",
+        "variant",
+        "seed",
+        "status",
+        "updates",
+        "frames",
+        "final_score",
+        "pooled",
+        "note",
+    ];
+    let rows = r
+        .runs
+        .iter()
+        .map(|l| {
+            let run = l.run;
+            vec![
+                run.hash.clone(),
+                run.dir.display().to_string(),
+                run.name.clone(),
+                run.env.clone(),
+                run.variant.clone(),
+                run.seed.to_string(),
+                run.status.as_str().to_string(),
+                run.updates.to_string(),
+                run.frames.to_string(),
+                number(l.score),
+                l.pooled.to_string(),
+                l.note.clone(),
+            ]
+        })
+        .collect();
+    csv_text(&header, rows)
+}
+
+/// One line per pair of variants (`report-improvement.csv`).
+pub fn improvement_csv(r: &Report) -> Result<String> {
+    let rows = r
+        .improvements
+        .iter()
+        .map(|i| {
+            let [p, lo, hi] = interval_cells(&Some(i.p));
+            vec![i.x.clone(), i.y.clone(), i.envs.to_string(), p, lo, hi]
+        })
+        .collect();
+    csv_text(&["x", "y", "envs", "p_x_better", "p_lo", "p_hi"], rows)
 }

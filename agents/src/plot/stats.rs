@@ -1,16 +1,20 @@
 //! The statistics behind figures and reports: means and quantiles across seeds, runs put
-//! on a common x grid, kernel density estimates, and Student's t quantile for confidence
-//! intervals.
+//! on a common x grid, kernel density estimates, and Student's t for confidence intervals.
+//! Means, deviations and the t distribution are `statrs`'; the quantile is written here
+//! because statrs interpolates by another rule (Hyndman & Fan's type 8) than NumPy's, which
+//! rliable's intervals and our bands use.
+
+use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
+use statrs::statistics::Statistics;
 
 /// The arithmetic mean; `None` for no values.
 pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    (!values.is_empty()).then(|| values.mean())
 }
 
 /// The sample standard deviation (n − 1 in the denominator); `None` for fewer than two values.
 pub fn std_dev(values: &[f64]) -> Option<f64> {
-    let m = mean(values)?;
-    (values.len() > 1).then(|| (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt())
+    (values.len() > 1).then(|| values.std_dev())
 }
 
 /// The q-quantile by linear interpolation between order statistics (Hyndman & Fan's type 7,
@@ -72,89 +76,31 @@ pub fn kde(values: &[f64], at: &[f64]) -> Option<Vec<f64>> {
     Some(at.iter().map(|&y| norm * values.iter().map(|v| (-0.5 * ((y - v) / h).powi(2)).exp()).sum::<f64>()).collect())
 }
 
-/// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error below 1e-13).
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let sum = C[0] + C[1..].iter().enumerate().map(|(i, c)| c / (x + i as f64 + 1.0)).sum::<f64>();
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+/// Student's t with `df` degrees of freedom (`df` > 0).
+fn student_t(df: f64) -> StudentsT {
+    // Location 0, scale 1 and a positive df are valid parameters; NaN df is a caller's bug.
+    StudentsT::new(0.0, 1.0, df).unwrap_or_else(|e| unreachable!("Student's t with df = {df}: {e}"))
 }
 
-/// The regularised incomplete beta function I_x(a, b), by its continued fraction (modified
-/// Lentz's method; Numerical Recipes, 3rd ed., §6.4).
-fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    // The fraction converges fast for x < (a + 1)/(a + b + 2); use the symmetry otherwise.
-    if x > (a + 1.0) / (a + b + 2.0) {
-        return 1.0 - incomplete_beta(1.0 - x, b, a);
-    }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp() / a;
-    let tiny = 1e-300;
-    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
-    d = 1.0 / if d.abs() < tiny { tiny } else { d };
-    let mut f = d;
-    for m in 1..500 {
-        let m = m as f64;
-        for numerator in [
-            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
-        ] {
-            d = 1.0 + numerator * d;
-            d = 1.0 / if d.abs() < tiny { tiny } else { d };
-            c = 1.0 + numerator / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            f *= c * d;
-        }
-        if (c * d - 1.0).abs() < 1e-15 {
+/// P(T ≤ t) for Student's t with `df` degrees of freedom.
+pub fn student_t_cdf(t: f64, df: f64) -> f64 {
+    student_t(df).cdf(t)
+}
+
+/// The p-quantile of Student's t with `df` degrees of freedom: statrs' inverse (through the
+/// inverse incomplete beta, which loses digits for large df), polished by Newton's steps on
+/// its CDF.
+pub fn student_t_quantile(p: f64, df: f64) -> f64 {
+    let dist = student_t(df);
+    let mut t = dist.inverse_cdf(p);
+    for _ in 0..4 {
+        let step = (dist.cdf(t) - p) / dist.pdf(t);
+        if !step.is_finite() {
             break;
         }
+        t -= step;
     }
-    front * f
-}
-
-/// P(T ≤ t) for Student's t with `df` degrees of freedom:
-/// 1 − ½ I_{df/(df+t²)}(df/2, ½) for t ≥ 0, and by symmetry below 0.
-pub fn student_t_cdf(t: f64, df: f64) -> f64 {
-    let tail = 0.5 * incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
-    if t >= 0.0 {
-        1.0 - tail
-    } else {
-        tail
-    }
-}
-
-/// The p-quantile of Student's t with `df` degrees of freedom (bisection on the CDF to 1e-12).
-pub fn student_t_quantile(p: f64, df: f64) -> f64 {
-    let (mut lo, mut hi): (f64, f64) = (-1e6, 1e6);
-    while hi - lo > 1e-12 * hi.abs().max(1.0) {
-        let mid = 0.5 * (lo + hi);
-        if student_t_cdf(mid, df) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
+    t
 }
 
 /// The half-width of the two-sided 95% confidence interval of the mean of `values`

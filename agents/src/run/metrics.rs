@@ -6,7 +6,8 @@
 //! then every meta-parameter as `meta/<name>`. The set is fixed by the first row (and read
 //! back from the header on resume); a value a row lacks is written empty (CSV) or `null`
 //! (JSON). Numbers are written in Rust's shortest round-trip form, so the same values give
-//! the same bytes.
+//! the same bytes. CSV is written and read by the `csv` crate (RFC 4180, quoting only where
+//! needed, `\n` line ends).
 
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions};
@@ -70,7 +71,7 @@ impl MetricsWriter {
     pub fn resume(dir: &Path, rows: u64) -> Result<Self> {
         let (csv, header, dropped) = truncate_lines(&dir.join(CSV_FILE), rows, true)?;
         let (jsonl, _, _) = truncate_lines(&dir.join(JSONL_FILE), rows, false)?;
-        let columns = header.map(|h| split_csv_line(&h));
+        let columns = header.map(|h| split_csv_line(&h)).transpose()?;
         Ok(MetricsWriter { dir: dir.to_path_buf(), csv, jsonl, columns, rows, dropped })
     }
 
@@ -90,8 +91,7 @@ impl MetricsWriter {
         let mut csv_text = String::new();
         if self.columns.is_none() {
             let columns: Vec<String> = row.values.iter().map(|(c, _)| c.clone()).collect();
-            let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
-            csv_text = format!("{}\n", header.join(","));
+            csv_text = csv_line(&columns)?;
             self.columns = Some(columns);
         }
         let columns = self.columns.as_ref().expect("set above");
@@ -107,7 +107,7 @@ impl MetricsWriter {
                 format!("{}:{v}", serde_json::Value::String(c.clone()))
             })
             .collect();
-        csv_text += &format!("{}\n", csv.join(","));
+        csv_text += &csv_line(&csv)?;
         let in_file = |name: &str| format!("cannot write {}", self.dir.join(name).display());
         self.csv.write_all(csv_text.as_bytes()).and_then(|()| self.csv.flush()).with_context(|| in_file(CSV_FILE))?;
         let json_text = format!("{{{}}}\n", json.join(","));
@@ -184,32 +184,19 @@ fn truncate_lines(path: &Path, rows: u64, has_header: bool) -> Result<(File, Opt
     Ok((file, header, dropped))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+/// One CSV record and its line end.
+fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Result<String> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    w.write_record(fields)?;
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("cannot write a CSV line: {e}"))?;
+    Ok(String::from_utf8(bytes)?)
 }
 
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
+/// The fields of one CSV line (a header read back).
+fn split_csv_line(line: &str) -> Result<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+    let record = r.records().next().transpose()?.unwrap_or_default();
+    Ok(record.iter().map(str::to_string).collect())
 }
 
 /// The `metrics.csv` of a run, read back.
@@ -225,30 +212,45 @@ impl MetricsTable {
     /// Reads `<dir>/metrics.csv`.
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join(CSV_FILE);
-        let text = std::fs::read_to_string(&path)
+        let file = std::fs::File::open(&path)
             .with_context(|| format!("cannot read {} (is {} a run folder?)", path.display(), dir.display()))?;
-        let mut lines = text.lines();
-        let columns = lines.next().map(split_csv_line).unwrap_or_default();
-        let rows = lines
-            .enumerate()
-            .map(|(i, line)| {
-                let cells = split_csv_line(line);
-                if cells.len() != columns.len() {
-                    bail!("{}:{}: {} fields, the header has {}", path.display(), i + 2, cells.len(), columns.len());
-                }
-                cells
+        let mut reader = csv::ReaderBuilder::new().from_reader(file);
+        let columns: Vec<String> = reader
+            .headers()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|record| {
+                let record = record.map_err(|e| match e.kind() {
+                    csv::ErrorKind::UnequalLengths { pos, expected_len, len } => anyhow::anyhow!(
+                        "{}:{}: {len} fields, the header has {expected_len}",
+                        path.display(),
+                        pos.as_ref().map_or(0, |p| p.line())
+                    ),
+                    _ => anyhow::anyhow!("{}: {e}", path.display()),
+                })?;
+                let line = record.position().map_or(0, |p| p.line());
+                record
                     .iter()
-                    .map(|c| match c.as_str() {
+                    .map(|c| match c {
                         "" => Ok(None),
                         s => s
                             .parse::<f64>()
                             .map(Some)
-                            .with_context(|| format!("{}:{}: `{s}` is not a number", path.display(), i + 2)),
+                            .with_context(|| format!("{}:{line}: `{s}` is not a number", path.display())),
                     })
                     .collect()
             })
             .collect::<Result<_>>()?;
         Ok(MetricsTable { path, columns, rows })
+    }
+
+    /// The table of a run that has logged nothing yet.
+    pub fn empty(dir: &Path) -> Self {
+        MetricsTable { path: dir.join(CSV_FILE), columns: Vec::new(), rows: Vec::new() }
     }
 
     /// The index of `column`.
@@ -350,6 +352,26 @@ mod tests {
         let err = format!("{:#}", w.write(&row(1.0, None)).unwrap_err());
         assert!(err.contains(&dir.path().join(CSV_FILE).display().to_string()), "{err}");
         assert!(err.contains("No space left on device"), "{err}");
+    }
+
+    #[test]
+    fn a_row_with_too_few_fields_is_an_error_naming_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CSV_FILE), "update,frames\n1,2\n3\n").unwrap();
+        let err = MetricsTable::read(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with("metrics.csv:3: 1 fields, the header has 2"), "{err}");
+        std::fs::write(dir.path().join(CSV_FILE), "update,frames\n1,x\n").unwrap();
+        let err = MetricsTable::read(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with("metrics.csv:2: `x` is not a number"), "{err}");
+    }
+
+    #[test]
+    fn the_header_quotes_only_the_names_that_need_it() {
+        assert_eq!(
+            csv_line(&["update", "loss, total", "say \"hi\""]).unwrap(),
+            "update,\"loss, total\",\"say \"\"hi\"\"\"\n"
+        );
+        assert_eq!(split_csv_line("update,\"loss, total\"").unwrap(), ["update", "loss, total"]);
     }
 
     #[test]

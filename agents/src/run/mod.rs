@@ -20,6 +20,7 @@ pub mod guard;
 pub mod interval;
 pub mod metrics;
 pub mod progress;
+pub mod provenance;
 pub mod run_dir;
 pub mod stop;
 
@@ -30,6 +31,7 @@ use interval::IntervalStats;
 use metrics::MetricsWriter;
 use mgrl_core::config::Experiment;
 use progress::Progress;
+use provenance::{Provenance, RunState, SweepTag};
 pub use run_dir::RunDir;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,11 +86,23 @@ fn build_agent(exp: &Experiment) -> Result<Box<dyn Agent>> {
 /// an experiment that cannot run leaves no folder behind.
 pub fn start(exp: &Experiment, out: &Path, stop: &AtomicBool) -> Result<Outcome> {
     validate(exp)?;
-    let (dir, _lock) = RunDir::create(out, exp)?;
+    let (dir, _lock) = prepare(exp, out, None)?;
     // The run is built from the resolved config file, exactly as `resume` rebuilds it.
     let (dir, exp) = RunDir::open(&dir.path)?;
     let metrics = MetricsWriter::create(&dir.path)?;
-    drive(&exp, &dir, None, metrics, stop)
+    let provenance = Provenance::read(&dir.path)?.context("the provenance written a moment ago is gone")?;
+    drive(&exp, &dir, None, metrics, provenance, stop)
+}
+
+/// Makes the folder of a new run (its resolved config and its provenance, `running` with
+/// nothing done) without running it; `sweep` places it in a sweep. The folder stays locked
+/// while the returned lock lives.
+pub fn prepare(exp: &Experiment, out: &Path, sweep: Option<SweepTag>) -> Result<(RunDir, run_dir::RunLock)> {
+    let (dir, lock) = RunDir::create(out, exp)?;
+    let mut provenance = Provenance::new(exp, &dir)?;
+    provenance.sweep = sweep;
+    provenance.write(&dir.path)?;
+    Ok((dir, lock))
 }
 
 /// Continues the run in `dir` from its newest intact checkpoint (or from the beginning if
@@ -102,13 +116,25 @@ pub fn resume(dir: &Path, stop: &AtomicBool, warn: &mut dyn FnMut(&str)) -> Resu
     }
     if let Some((path, ckpt)) = &found {
         checkpoint::check_config(path, ckpt, dir.config_fingerprint()?)?;
-    } else {
+    } else if dir.checkpoints().exists() || dir.path.join(metrics::CSV_FILE).exists() {
         warn(&format!("no intact checkpoint in {}: starting the run over", dir.checkpoints().display()));
     }
+    // (Neither: a folder made by `prepare`, e.g. by a sweep, whose run starts now.)
     let rows = found.as_ref().map_or(0, |(_, c)| c.counters.metrics_rows);
     let metrics = MetricsWriter::resume(&dir.path, rows)?;
     let resumed = Resumed { checkpoint: found.as_ref().map(|(p, _)| p.clone()), dropped_rows: metrics.dropped_rows() };
-    let outcome = drive(&exp, &dir, found.map(|(_, c)| c), metrics, stop)?;
+    // A run from before provenance was recorded gets a record now.
+    let mut provenance = match Provenance::read(&dir.path)? {
+        Some(mut p) => {
+            p.commands.push(provenance::command_line());
+            p
+        }
+        None => Provenance::new(&exp, &dir)?,
+    };
+    // `[run] updates` may have been raised to extend the run: the record follows the config.
+    provenance.updates_total = exp.run.updates;
+    provenance.config_hash = provenance::config_hash(&std::fs::read_to_string(dir.config())?)?;
+    let outcome = drive(&exp, &dir, found.map(|(_, c)| c), metrics, provenance, stop)?;
     Ok(Outcome { resumed: Some(resumed), ..outcome })
 }
 
@@ -118,6 +144,7 @@ fn drive(
     dir: &RunDir,
     from: Option<Checkpoint>,
     mut metrics: MetricsWriter,
+    mut provenance: Provenance,
     stop: &AtomicBool,
 ) -> Result<Outcome> {
     let cfg = &exp.run;
@@ -135,7 +162,14 @@ fn drive(
         None => (Counters::default(), IntervalStats::default()),
     };
     let mut last_checkpoint = None;
+    let mut record = |state: RunState, counters: &Counters| {
+        provenance.status = state;
+        provenance.updates = counters.update;
+        provenance.frames = counters.frames;
+        provenance.write(&dir.path)
+    };
     if counters.update >= cfg.updates {
+        record(RunState::Finished, &counters)?;
         let checkpoint = checkpoint::list(&dir.checkpoints())?.into_iter().next();
         return Ok(Outcome {
             dir: dir.path.clone(),
@@ -145,6 +179,7 @@ fn drive(
             resumed: None,
         });
     }
+    record(RunState::Running, &counters)?;
     let wall_before = counters.wall_time_s;
     let clock = Instant::now();
     let mut progress = Progress::new(cfg.updates, &counters);
@@ -156,6 +191,7 @@ fn drive(
                 Some((u, p)) if u == counters.update => p,
                 _ => saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Resumable)?,
             };
+            record(RunState::Stopped, &counters)?;
             return Ok(Outcome {
                 dir: dir.path.clone(),
                 status: Status::Interrupted,
@@ -169,6 +205,7 @@ fn drive(
         let (report, meta) = match step {
             Err(panic) => {
                 progress.finish();
+                record(RunState::Failed, &counters)?;
                 bail!(
                     "the agent panicked during update {n}: {panic}\n  metrics up to update {} are in {}; the \
                      newest checkpoint is kept",
@@ -180,6 +217,7 @@ fn drive(
                 progress.finish();
                 counters.update = n;
                 let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Diverged)?;
+                record(RunState::Diverged, &counters)?;
                 return Err(e.context(format!(
                     "update {n} failed; the agent's state is in {}, metrics up to the failure in {}",
                     path.display(),
@@ -192,6 +230,7 @@ fn drive(
             progress.finish();
             counters.update = n;
             let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Diverged)?;
+            record(RunState::Diverged, &counters)?;
             bail!(
                 "`{quantity}` became {value} at update {n}; the run stopped. The diverged state is in {}, metrics \
                  up to the previous row in {}",
@@ -214,6 +253,8 @@ fn drive(
         if n % cfg.checkpoint_interval == 0 || n == cfg.updates {
             let path = saver.save(&metrics, &counters, &interval, agent.as_ref(), Kind::Resumable)?;
             last_checkpoint = Some((n, path));
+            let state = if n == cfg.updates { RunState::Finished } else { RunState::Running };
+            record(state, &counters)?;
         }
         progress.update(&counters, latest_return, &meta, row);
     }

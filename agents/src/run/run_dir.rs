@@ -4,6 +4,8 @@
 //! RUN_DIR/config.toml      the resolved experiment (what `--resume` rebuilds the run from)
 //! RUN_DIR/metrics.csv      one row per logging interval
 //! RUN_DIR/metrics.jsonl    the same rows as JSON objects
+//! RUN_DIR/provenance.json  mgrl's version and commit, the command lines, the config's hash,
+//!                          the seed, the status and the frames done (see `provenance`)
 //! RUN_DIR/checkpoints/     ckpt-<update>.ckpt (and diverged-<update>.ckpt after a divergence)
 //! RUN_DIR/.lock            locked by the process that writes into the folder
 //! ```
@@ -88,6 +90,21 @@ impl RunDir {
 
     pub fn checkpoints(&self) -> PathBuf {
         self.path.join(CHECKPOINT_DIR)
+    }
+
+    /// Whether `exp` (placed in this folder) resolves to the config the folder holds, all but
+    /// `out_dir` compared (the folder may be named differently now: relative, moved).
+    pub fn holds_config_of(&self, exp: &Experiment) -> Result<bool> {
+        let saved = std::fs::read_to_string(self.config())
+            .with_context(|| format!("cannot read {}", self.config().display()))?;
+        let without_out_dir = |text: &str| -> Result<toml::Table> {
+            let mut t: toml::Table = toml::from_str(text)?;
+            if let Some(toml::Value::Table(run)) = t.get_mut("run") {
+                run.remove("out_dir");
+            }
+            Ok(t)
+        };
+        Ok(without_out_dir(&resolved_config(exp, &self.path)?)? == without_out_dir(&saved)?)
     }
 
     /// CRC-32 of the config without the `[run]` keys that may change between a run and its

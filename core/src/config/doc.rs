@@ -1,6 +1,7 @@
 //! A parsed TOML file that can point at any of its keys: the source of line and column for
 //! every configuration error.
 
+use super::Override;
 use crate::error::Location;
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -12,6 +13,8 @@ pub struct ConfigDoc {
     text: String,
     spans: toml_edit::ImDocument<String>,
     table: toml::Table,
+    /// Values put over the file's (`--set`, a sweep's variant), in the order applied.
+    overrides: Vec<Override>,
 }
 
 impl ConfigDoc {
@@ -28,7 +31,7 @@ impl ConfigDoc {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             Error::Config { location: locate(file, text, offset), message: e.message().to_string() }
         })?;
-        Ok(ConfigDoc { file: file.into(), text: text.into(), spans, table })
+        Ok(ConfigDoc { file: file.into(), text: text.into(), spans, table, overrides: Vec::new() })
     }
 
     /// Reads and parses a file.
@@ -38,7 +41,42 @@ impl ConfigDoc {
         Self::parse(&path.display().to_string(), &text)
     }
 
-    /// The whole file as a table.
+    /// The document with `overrides` put over its values, in order. Errors about an
+    /// overridden key (or one below it) then point at the override's origin.
+    pub fn with_overrides(mut self, overrides: &[Override]) -> Result<Self> {
+        for o in overrides {
+            o.apply(&mut self.table)?;
+            self.overrides.push(o.clone());
+        }
+        Ok(self)
+    }
+
+    /// The document without the top-level key `key` (a sweep file's `[sweep]`, leaving the
+    /// experiment around it); every other key keeps its location.
+    pub fn without(mut self, key: &str) -> Self {
+        self.table.remove(key);
+        self
+    }
+
+    /// The keys of the table at `path` in the order the file writes them (the parsed table
+    /// sorts them); empty when there is no such table in the file.
+    pub fn keys_in_order(&self, path: &[&str]) -> Vec<String> {
+        let mut item = self.spans.as_item();
+        for key in path {
+            match item.as_table_like().and_then(|t| t.get(key)) {
+                Some(i) => item = i,
+                None => return Vec::new(),
+            }
+        }
+        item.as_table_like().map_or_else(Vec::new, |t| t.iter().map(|(k, _)| k.to_string()).collect())
+    }
+
+    /// The overrides applied so far.
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// The whole file (with any overrides) as a table.
     pub fn table(&self) -> &toml::Table {
         &self.table
     }
@@ -48,8 +86,11 @@ impl ConfigDoc {
     }
 
     /// The location of the item at `path` (keys, and indices into arrays of tables), or of
-    /// its nearest ancestor that exists.
+    /// its nearest ancestor that exists; the origin of the override that set it, if one did.
     pub fn location(&self, path: &[&str]) -> Location {
+        if let Some(o) = self.overrides.iter().rev().find(|o| o.covers(path)) {
+            return o.origin.clone();
+        }
         locate(&self.file, &self.text, walk(self.spans.as_item(), path, 0))
     }
 
@@ -69,30 +110,59 @@ impl ConfigDoc {
     /// Deserializes the table at `path` into `T`. A serde error points at the key it names
     /// (an unknown field, a wrong type), or else at the table.
     pub fn deserialize<T: DeserializeOwned>(&self, path: &[&str], value: toml::Value) -> Result<T> {
+        let keys: Vec<String> = value.as_table().map(|t| t.keys().cloned().collect()).unwrap_or_default();
         serde_path_to_error::deserialize(value).map_err(|e| {
-            // The path serde took to the failure, then the key the message names when the
-            // path ends at a table (unknown and missing fields) or was lost (typetag buffers
-            // a plugin's fields, and a plugin's own message names its key in backticks).
+            // The path serde took to the failure (a wrong type, a bad nested value); where it
+            // ends at the table itself (an unknown or a missing field), the first key that is
+            // none of the struct's fields, else the table.
             let mut at: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-            let tracked: Vec<String> = e
-                .path()
-                .iter()
-                .filter_map(|segment| match segment {
-                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
-                    _ => None,
-                })
-                .collect();
-            let message = e.inner().message().trim().to_string();
-            let names_key = message.starts_with("unknown field") || message.starts_with("missing field");
-            if names_key || tracked.is_empty() {
-                at.extend(tracked);
-                at.extend(message.split('`').nth(1).map(str::to_string));
-            } else {
-                at.extend(tracked);
+            at.extend(e.path().iter().filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            }));
+            if at.len() == path.len() {
+                if let Some(fields) = fields_of::<T>() {
+                    at.extend(keys.into_iter().find(|k| !fields.contains(&k.as_str())));
+                }
             }
+            let message = e.inner().message().trim().to_string();
             self.error(&at.iter().map(String::as_str).collect::<Vec<_>>(), message)
         })
+    }
+}
+
+/// The field names of a struct `T`, as `#[derive(Deserialize)]` hands them to its deserializer,
+/// or `None` for anything else (an enum, a map, a trait object).
+fn fields_of<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let mut fields = None;
+    let _ = T::deserialize(FieldProbe(&mut fields));
+    fields
+}
+
+/// A deserializer that records the fields a struct asks for and fails.
+struct FieldProbe<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> serde::Deserializer<'de> for FieldProbe<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _visitor: V) -> std::result::Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(serde::de::Error::custom("fields recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
     }
 }
 
@@ -185,5 +255,29 @@ mod tests {
         let doc = ConfigDoc::parse("e.toml", "seed = 1\nnet = { type = \"mlp\", hidden = -3 }\n").unwrap();
         let err = doc.deserialize::<S>(&[], toml::Value::Table(doc.table().clone())).unwrap_err().to_string();
         assert!(err.starts_with("e.toml:2:") && err.contains("-3"), "{err}");
+    }
+
+    #[test]
+    fn keys_come_in_file_order() {
+        let doc = ConfigDoc::parse("e.toml", "[s.v.zeta]\n[s.v.alpha]\nx = 1\n[s.v.mid]\n").unwrap();
+        assert_eq!(doc.keys_in_order(&["s", "v"]), ["zeta", "alpha", "mid"]);
+        assert!(doc.keys_in_order(&["nothing"]).is_empty());
+    }
+
+    #[test]
+    fn an_error_at_or_below_an_overridden_key_points_at_the_override() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Run {
+            updates: u32,
+        }
+        let doc = ConfigDoc::parse("e.toml", "seed = 1\n[run]\nupdates = 3\n").unwrap();
+        let doc = doc.with_overrides(&[Override::parse_arg("run.updatez=4").unwrap()]).unwrap();
+        let run = doc.table()["run"].clone();
+        let err = doc.deserialize::<Run>(&["run"], run).unwrap_err().to_string();
+        assert!(err.starts_with("--set run.updatez=4:1:1: unknown field `updatez`"), "{err}");
+        // Keys the override did not touch still point into the file.
+        assert_eq!(doc.location(&["run", "updates"]).line, 3);
     }
 }

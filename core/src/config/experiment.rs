@@ -121,12 +121,18 @@ impl Experiment {
         Self::from_doc(ConfigDoc::read(path)?)
     }
 
+    /// Reads an experiment file, puts `overrides` over it (`--set`), and validates it.
+    pub fn read_with(path: &Path, overrides: &[super::Override]) -> Result<Self> {
+        Self::from_doc(ConfigDoc::read(path)?.with_overrides(overrides)?)
+    }
+
     /// Validates an experiment given as text (`file` names it in errors).
     pub fn parse(file: &str, text: &str) -> Result<Self> {
         Self::from_doc(ConfigDoc::parse(file, text)?)
     }
 
-    fn from_doc(doc: ConfigDoc) -> Result<Self> {
+    /// Validates a parsed document (with any overrides put over it).
+    pub fn from_doc(doc: ConfigDoc) -> Result<Self> {
         let top = doc.table();
         if let Some(k) = top.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
             return Err(

@@ -30,14 +30,17 @@
 //! updates = 1000
 //! ```
 //!
-//! Every error carries the file, line and column of what it is about.
+//! Every error carries the file, line and column of what it is about (or the `--set` argument
+//! that put the value there: see [`Override`]).
 
 mod doc;
 mod experiment;
+mod overrides;
 mod plugin_config;
 mod run;
 
 pub use doc::ConfigDoc;
 pub use experiment::{Experiment, MetaConfig, MetaMethod, Section};
+pub use overrides::Override;
 pub use plugin_config::{MetaParamConfig, PluginConfig};
 pub use run::RunConfig;

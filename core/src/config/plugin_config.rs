@@ -99,15 +99,33 @@ impl<P: ?Sized> PluginConfig<P> {
                 }
             }
         }
-        let plugin: Box<P> = doc.deserialize(path, toml::Value::Table(options)).map_err(|e| {
+        let takes = || {
             let opts: Vec<_> = entry.options.iter().map(|o| o.name).collect();
             let metas: Vec<_> = entry.meta_params.iter().map(|m| m.name).collect();
-            Error::Invalid(format!(
-                "{e}\n  plugin `{}` takes options [{}] and meta-parameters [{}]",
+            format!(
+                "plugin `{}` takes options [{}] and meta-parameters [{}]",
                 entry.name,
                 opts.join(", "),
                 metas.join(", ")
-            ))
+            )
+        };
+        if let Some(key) = options.keys().find(|k| k.as_str() != "type" && !entry.options.iter().any(|o| o.name == *k))
+        {
+            let key_path: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
+            return Err(doc.error(&key_path, format!("unknown option `{key}`\n  {}", takes())));
+        }
+        // typetag buffers the plugin's fields, so serde's path ends at the section: a bad value
+        // is located at its key when the section sets one option and every required one is
+        // there, else at the section, and named by the plugin's message.
+        let given: Vec<&String> = options.keys().filter(|k| k.as_str() != "type").collect();
+        let required_present =
+            entry.options.iter().filter(|o| o.default.is_empty()).all(|o| options.contains_key(o.name));
+        let plugin: Box<P> = doc.deserialize(path, toml::Value::Table(options.clone())).map_err(|e| match e {
+            Error::Config { message, .. } if given.len() == 1 && required_present => {
+                let key_path: Vec<&str> = path.iter().copied().chain([given[0].as_str()]).collect();
+                doc.error(&key_path, format!("{message}\n  {}", takes()))
+            }
+            e => Error::Invalid(format!("{e}\n  {}", takes())),
         })?;
         let meta = entry
             .meta_params

@@ -1,6 +1,6 @@
 //! The checks listed in the module doc of [`super`], against a [`Subject`].
 
-use super::subject::{Fault, Outputs, Rng, Subject, CONTINUES, DISCOUNTS};
+use super::subject::{Fault, Form, Outputs, Rng, Subject, CONTINUES, DISCOUNTS};
 use super::{Check, Failure};
 use crate::{Batch, Domain, MetaKind};
 
@@ -8,6 +8,9 @@ use crate::{Batch, Domain, MetaKind};
 const H: f64 = 1e-6;
 /// Largest error of a JVP or a VJP against differences, relative to max(1, |difference|).
 const DERIVATIVE_TOLERANCE: f64 = 1e-7;
+/// Largest difference between a meta-parameter given as a scalar and as the same value at
+/// every step, relative to max(1, |per-step result|): rounding only.
+const SCALAR_TOLERANCE: f64 = 1e-12;
 /// Largest error of ⟨VJP(u), v⟩ against ⟨u, JVP(v)⟩, relative to max(1, |⟨u, JVP(v)⟩|).
 const ADJOINT_TOLERANCE: f64 = 1e-10;
 /// Shapes [T, B] of the random batches, and how many batches of each.
@@ -134,6 +137,7 @@ pub(super) fn all(label: &str, p: Subject, round_trip: Tally) -> Vec<Check> {
     rows.extend([
         finite.row(label, "finite outputs"),
         non_finite_inputs(p).row(label, "non-finite inputs"),
+        scalar_meta(p).row(label, "scalar meta-parameters"),
         meta_read(p).row(label, "meta-parameters read"),
         meta_count(p).row(label, "meta-parameter count"),
         round_trip.row(label, "serde round trip"),
@@ -410,7 +414,51 @@ fn meta_read(p: Subject) -> Tally {
     tally
 }
 
-/// One meta-parameter array fewer, or one more, than declared is an error.
+/// Every meta-parameter given as one scalar gives what the same value at every step gives:
+/// the outputs, their JVP (scalar tangents of the meta-parameters), and the VJP, whose
+/// cotangent of a scalar is the sum over the batch of the per-step ones.
+fn scalar_meta(p: Subject) -> Tally {
+    let mut tally = Tally::numeric();
+    let mut c = Case::random(p, SHAPES[0], 8);
+    c.label = format!("{}, every meta-parameter one value at every step", c.label);
+    let (n, off) = (c.batch.len(), p.meta_offset());
+    let mut rng = Rng::new(19);
+    for a in &mut c.arrays[off..] {
+        *a = vec![a[0]; n];
+    }
+    let v: Vec<Vec<f64>> = (0..c.arrays.len())
+        .map(|k| if k < off { rng.array(n, -1.0, 1.0) } else { vec![rng.uniform(-1.0, 1.0); n] })
+        .collect();
+    let dx: Vec<Option<&[f64]>> = (0..v.len()).map(|k| p.differentiable(k).then_some(&v[k][..])).collect();
+    let u: Outputs = p.outputs().iter().map(|_| rng.array(n, -1.0, 1.0)).collect();
+    let mut compare =
+        |what: &str, steps: Result<Outputs, Fault>, scalars: Result<Outputs, Fault>, sum_from: usize| match (
+            steps, scalars,
+        ) {
+            (Ok(x), Ok(y)) => {
+                for (k, (x, y)) in x.iter().zip(&y).enumerate() {
+                    let x = if k >= sum_from { vec![x.iter().sum()] } else { x.clone() };
+                    for (i, (&want, got)) in x.iter().zip(y).enumerate() {
+                        tally.compare(*got, want, SCALAR_TOLERANCE, || {
+                            c.failure_of(&format!("{what} {k}"), format!("element {i} with scalars (want: per step)"))
+                        });
+                    }
+                }
+            }
+            (Err(f), _) | (_, Err(f)) => tally.fail(c.failure_of("every input", format!("{what}: {f}"))),
+        };
+    compare("output", p.eval(c.batch, &c.arrays), p.eval_as(c.batch, &c.arrays, Form::Scalars), usize::MAX);
+    let jvp = |form| p.jvp_as(c.batch, &c.arrays, &dx, form);
+    compare("JVP of output", jvp(Form::Steps), jvp(Form::Scalars), usize::MAX);
+    let vjp = |form| {
+        p.vjp_as(c.batch, &c.arrays, &u, form)
+            .map(|cot| cot.into_iter().map(|c| c.unwrap_or_default()).collect::<Outputs>())
+    };
+    compare("VJP of array", vjp(Form::Steps), vjp(Form::Scalars), off);
+    tally
+}
+
+/// One meta-parameter left out, or one more given than declared, is an error.
 fn meta_count(p: Subject) -> Tally {
     let mut tally = Tally::verdict();
     let c = Case::random(p, (3, 2), 5);
@@ -420,7 +468,7 @@ fn meta_count(p: Subject) -> Tally {
     let fewer = (declared > 0).then(|| c.arrays[..c.arrays.len() - 1].to_vec());
     for arrays in fewer.into_iter().chain([more]) {
         let given = arrays.len() - p.meta_offset();
-        let what = |how: String| format!("{given} meta-parameter arrays for {declared} declared: {how}");
+        let what = |how: String| format!("{given} meta-parameters given for {declared} declared: {how}");
         match p.eval(c.batch, &arrays) {
             Err(Fault::Error(_)) => {}
             Err(f) => tally.fail(c.failure_of("meta-parameters", what(f.to_string()))),

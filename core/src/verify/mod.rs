@@ -18,8 +18,11 @@
 //! - `non-finite inputs`: a NaN or an infinity in any array it reads (whose redrawing changes
 //!   its outputs) is an error from each method, neither a panic nor an output; in any array,
 //!   never a panic;
+//! - `scalar meta-parameters`: each meta-parameter given as one scalar gives what the same
+//!   value at every step gives (outputs, JVP, and the VJP summed over the batch);
 //! - `meta-parameters read`: changing any one meta-parameter array changes the outputs;
-//! - `meta-parameter count`: one array fewer or one more than declared is an error;
+//! - `meta-parameter count`: one declared meta-parameter left out, or one undeclared given,
+//!   is an error;
 //! - `serde round trip`: serialised (typetag) and read back, the same outputs.
 
 mod checks;

@@ -3,8 +3,8 @@
 //! panicking plugin is reported, not followed into the crash.
 
 use crate::{
-    Batch, Domain, Error, InputTangents, MetaKind, MetaParamSpec, ReturnFn, ReturnInputs, RewardInputs,
-    RewardTransform, TargetCotangents,
+    Batch, Domain, Error, InputTangents, MetaKind, MetaParamSpec, MetaValue, MetaValues, ReturnFn, ReturnInputs,
+    RewardInputs, RewardTransform, TargetCotangents,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -29,6 +29,19 @@ impl std::fmt::Display for Fault {
         }
     }
 }
+
+/// How the meta-parameters are handed to the plugin: each as its `[T, B]` array, or each as
+/// one scalar, the array's first element (the `scalar meta-parameters` check makes them
+/// constant). With scalars, [`Subject::vjp_as`] gives a meta-parameter's per-step cotangent
+/// summed over the batch, one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    Steps,
+    Scalars,
+}
+
+/// The name an array given beyond the declared meta-parameters goes by.
+const UNDECLARED: &str = "undeclared";
 
 /// The outputs of a plugin (or their tangents), one `[T, B]` array per output.
 pub(super) type Outputs = Vec<Vec<f64>>;
@@ -169,9 +182,39 @@ impl Subject<'_> {
         }
     }
 
+    /// The name of meta-parameter array `m` (counted from the offset).
+    fn meta_name(&self, m: usize) -> &'static str {
+        self.meta_params().get(m).map_or(UNDECLARED, |s| s.name)
+    }
+
+    /// The meta-parameters of `arrays` (every array after the offset), by name, in `form`;
+    /// `None` entries (zero tangents) are left out.
+    fn meta_values<'a>(&self, arrays: impl IntoIterator<Item = Option<&'a [f64]>>, form: Form) -> MetaValues {
+        let mut meta = MetaValues::new();
+        for (m, a) in arrays.into_iter().enumerate() {
+            if let Some(a) = a {
+                let value = match form {
+                    Form::Steps => MetaValue::Steps(a.to_vec()),
+                    Form::Scalars => MetaValue::Scalar(a.first().copied().unwrap_or(0.0)),
+                };
+                meta.set(self.meta_name(m), value);
+            }
+        }
+        meta
+    }
+
+    fn meta_of(&self, arrays: &[Vec<f64>], form: Form) -> MetaValues {
+        self.meta_values(arrays[self.meta_offset()..].iter().map(|a| Some(&a[..])), form)
+    }
+
     /// The outputs for `arrays` (the meta-parameters are every array after the offset).
     pub fn eval(&self, batch: Batch, arrays: &[Vec<f64>]) -> Result<Outputs, Fault> {
-        let meta: Vec<&[f64]> = arrays[self.meta_offset()..].iter().map(Vec::as_slice).collect();
+        self.eval_as(batch, arrays, Form::Steps)
+    }
+
+    /// [`Self::eval`] with the meta-parameters in `form`.
+    pub fn eval_as(&self, batch: Batch, arrays: &[Vec<f64>], form: Form) -> Result<Outputs, Fault> {
+        let meta = self.meta_of(arrays, form);
         match self {
             Subject::Return(p) => guarded(|| {
                 let t = p.targets(&return_inputs(batch, arrays, &meta))?;
@@ -186,9 +229,20 @@ impl Subject<'_> {
     /// The tangents of the outputs for tangents of the arrays (`None`: zero; entries for data
     /// arrays are ignored).
     pub fn jvp(&self, batch: Batch, arrays: &[Vec<f64>], dx: &[Option<&[f64]>]) -> Result<Outputs, Fault> {
+        self.jvp_as(batch, arrays, dx, Form::Steps)
+    }
+
+    /// [`Self::jvp`] with the meta-parameters and their tangents in `form`.
+    pub fn jvp_as(
+        &self,
+        batch: Batch,
+        arrays: &[Vec<f64>],
+        dx: &[Option<&[f64]>],
+        form: Form,
+    ) -> Result<Outputs, Fault> {
         let off = self.meta_offset();
-        let meta: Vec<&[f64]> = arrays[off..].iter().map(Vec::as_slice).collect();
-        let d_meta = dx[off..].to_vec();
+        let meta = self.meta_of(arrays, form);
+        let d_meta = self.meta_values(dx[off..].iter().copied(), form);
         match self {
             Subject::Return(p) => guarded(|| {
                 let tangents = InputTangents {
@@ -209,25 +263,52 @@ impl Subject<'_> {
 
     /// The cotangent of every array for cotangents `dy` of the outputs (`None` for data arrays).
     pub fn vjp(&self, batch: Batch, arrays: &[Vec<f64>], dy: &[Vec<f64>]) -> Result<Vec<Option<Vec<f64>>>, Fault> {
-        let meta: Vec<&[f64]> = arrays[self.meta_offset()..].iter().map(Vec::as_slice).collect();
-        match self {
+        self.vjp_as(batch, arrays, dy, Form::Steps)
+    }
+
+    /// [`Self::vjp`] with the meta-parameters in `form`; with scalars, each meta-parameter's
+    /// cotangent is one number, its sum over the batch.
+    pub fn vjp_as(
+        &self,
+        batch: Batch,
+        arrays: &[Vec<f64>],
+        dy: &[Vec<f64>],
+        form: Form,
+    ) -> Result<Vec<Option<Vec<f64>>>, Fault> {
+        let meta = self.meta_of(arrays, form);
+        let (data, meta_cot) = match self {
             Subject::Return(p) => guarded(|| {
                 let c = p.vjp(
                     &return_inputs(batch, arrays, &meta),
                     &TargetCotangents { values: &dy[0], advantages: &dy[1] },
                 )?;
-                let data = [Some(c.rewards), None, None, Some(c.values), Some(c.next_values), Some(c.log_rhos)];
-                Ok(data.into_iter().chain(c.meta.into_iter().map(Some)).collect())
+                let data = vec![Some(c.rewards), None, None, Some(c.values), Some(c.next_values), Some(c.log_rhos)];
+                Ok((data, c.meta))
             }),
             Subject::Transform(p) => guarded(|| {
                 let c = p.vjp(&RewardInputs { batch, rewards: &arrays[0], meta: &meta }, &dy[0])?;
-                Ok(std::iter::once(Some(c.rewards)).chain(c.meta.into_iter().map(Some)).collect())
+                Ok((vec![Some(c.rewards)], c.meta))
             }),
+        }?;
+        let mut out = data;
+        for m in 0..arrays.len() - self.meta_offset() {
+            let name = self.meta_name(m);
+            let cot = meta_cot.get(name).map_err(Fault::Error)?;
+            let Some(steps) = cot.steps() else {
+                return Err(Fault::Error(Error::Invalid(format!(
+                    "the cotangent of `{name}` is one number, not one per step"
+                ))));
+            };
+            out.push(Some(match form {
+                Form::Scalars => vec![steps.iter().sum()],
+                Form::Steps => steps.to_vec(),
+            }));
         }
+        Ok(out)
     }
 }
 
-fn return_inputs<'a>(batch: Batch, arrays: &'a [Vec<f64>], meta: &'a [&'a [f64]]) -> ReturnInputs<'a> {
+fn return_inputs<'a>(batch: Batch, arrays: &'a [Vec<f64>], meta: &'a MetaValues) -> ReturnInputs<'a> {
     ReturnInputs {
         batch,
         rewards: &arrays[REWARDS],

@@ -202,7 +202,9 @@ struct Saved {
     episode_frames: u64,
     needs_reset: bool,
     stack: FrameStack,
+    #[serde(with = "super::hex::pair")]
     screens: [Vec<u8>; 2],
+    #[serde(with = "super::hex")]
     system: Vec<u8>,
 }
 

@@ -16,12 +16,14 @@
 //! - Actions index the game's minimal action set ([`games::Game::minimal_actions`], in ALE's
 //!   numbering and order), or all 18 with `full_action_space`.
 //! - Saved state ([`crate::VecEnv::save_state`]): each emulator's `cloneSystemState`, with the
-//!   preprocessing's own state and generator; loading needs the same ROM again.
+//!   preprocessing's own state and generator, their bytes as hexadecimal strings; loading needs
+//!   the same ROM again.
 //! - Human-normalised scores: [`scores`].
 
 mod ale;
 pub mod environment;
 pub mod games;
+mod hex;
 mod options;
 pub mod preprocess;
 mod render;
@@ -31,7 +33,7 @@ pub mod scores;
 pub use ale::{ale_seed, Ale, SCREEN_HEIGHT, SCREEN_LEN, SCREEN_WIDTH};
 pub use environment::{Atari, Preprocessing};
 pub use games::{Fidelity, Game, GAMES};
-pub use options::{env_name, make, spec_of, vectorized, AtariOptions};
+pub use options::{env_name, make, spec_of, vectorized, AtariOptions, OPTIONS};
 pub use rom::{Rom, RomDir, RomError, ROMS_VAR};
 
 /// Registers `atari/<game>` for each game, in a module of its own (the registry takes plain
@@ -53,6 +55,7 @@ macro_rules! register {
                 crate::registry::EnvEntry {
                     name: concat!("atari/", stringify!($game)),
                     description: concat!("Atari 2600 `", stringify!($game), "` (ALE 0.6, standard preprocessing)"),
+                    options: super::options::OPTIONS,
                     spec,
                     make,
                 }

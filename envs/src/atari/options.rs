@@ -3,9 +3,51 @@
 use super::environment::{Atari, Preprocessing};
 use super::games::{self, Fidelity, Game};
 use super::rom::RomDir;
-use crate::registry;
+use crate::registry::{self, EnvOption};
 use crate::{env_seed, EnvError, EnvSpec, VecEnv, Vectorized};
 use std::path::PathBuf;
+
+/// The `[env]` options of every `atari/*` game, as [`AtariOptions`] reads them.
+pub const OPTIONS: &[EnvOption] = &[
+    EnvOption {
+        name: "rom_dir",
+        doc: "the folder of the ROMs (absent: $MGRL_ATARI_ROMS, else ~/.cache/mgrl/atari-roms; \
+              scripts/fetch-atari-roms.sh fills it)",
+        default: "none",
+    },
+    EnvOption { name: "frame_skip", doc: "emulator frames per step, the action repeated (1 to 16)", default: "4" },
+    EnvOption {
+        name: "noop_max",
+        doc: "a reset is followed by 1 to this many no-op frames, uniformly (0: none; at most 1000)",
+        default: "30",
+    },
+    EnvOption {
+        name: "screen_size",
+        doc: "observations are screen_size × screen_size grayscale (1 to 160)",
+        default: "84",
+    },
+    EnvOption { name: "frame_stack", doc: "frames stacked into one observation (1 to 16)", default: "4" },
+    EnvOption {
+        name: "terminal_on_life_loss",
+        doc: "a lost life ends the episode; the next one goes on with the same game",
+        default: "false",
+    },
+    EnvOption {
+        name: "max_episode_frames",
+        doc: "episodes are truncated after this many emulator frames (at least 1; 108000 is 30 minutes)",
+        default: "108000",
+    },
+    EnvOption {
+        name: "sticky_action_prob",
+        doc: "probability that a frame repeats the previous frame's action (in [0, 1); Machado et al. use 0.25)",
+        default: "0.0",
+    },
+    EnvOption {
+        name: "full_action_space",
+        doc: "all 18 actions instead of the game's minimal action set",
+        default: "false",
+    },
+];
 
 /// The `[env]` options of `atari/<game>`. The defaults are the standard preprocessing of Mnih
 /// et al. 2015 as Gymnasium's `AtariPreprocessing` and EnvPool give it, with Machado et al.
@@ -57,27 +99,28 @@ impl Default for AtariOptions {
 
 impl AtariOptions {
     fn validate(&self, env: &str) -> Result<(), EnvError> {
-        let bad = |message: String| Err(EnvError::Config { env: env.into(), message });
+        let bad = |key: &str, message: String| Err(EnvError::Option { env: env.into(), key: key.into(), message });
         if !(1..=16).contains(&self.frame_skip) {
-            return bad(format!("`frame_skip` = {} must be between 1 and 16", self.frame_skip));
+            return bad("frame_skip", format!("`frame_skip` = {} must be between 1 and 16", self.frame_skip));
         }
         if self.noop_max > 1000 {
-            return bad(format!("`noop_max` = {} must be at most 1000", self.noop_max));
+            return bad("noop_max", format!("`noop_max` = {} must be at most 1000", self.noop_max));
         }
         if !(1..=160).contains(&self.screen_size) {
-            return bad(format!(
-                "`screen_size` = {} must be between 1 and 160 (the screen is 210 × 160)",
-                self.screen_size
-            ));
+            return bad(
+                "screen_size",
+                format!("`screen_size` = {} must be between 1 and 160 (the screen is 210 × 160)", self.screen_size),
+            );
         }
         if !(1..=16).contains(&self.frame_stack) {
-            return bad(format!("`frame_stack` = {} must be between 1 and 16", self.frame_stack));
+            return bad("frame_stack", format!("`frame_stack` = {} must be between 1 and 16", self.frame_stack));
         }
         if self.max_episode_frames == 0 {
-            return bad("`max_episode_frames` must be at least 1".into());
+            return bad("max_episode_frames", "`max_episode_frames` must be at least 1".into());
         }
         if !(0.0..1.0).contains(&self.sticky_action_prob) {
-            return bad(format!("`sticky_action_prob` = {} must be in [0, 1)", self.sticky_action_prob));
+            let message = format!("`sticky_action_prob` = {} must be in [0, 1)", self.sticky_action_prob);
+            return bad("sticky_action_prob", message);
         }
         Ok(())
     }
@@ -100,10 +143,10 @@ pub fn env_name(game: &Game) -> String {
 /// The game and options of `atari/<game>`, checked.
 fn checked(game: &'static Game, options: &toml::Table) -> Result<AtariOptions, EnvError> {
     let name = env_name(game);
+    let opts: AtariOptions = registry::options(&name, options)?;
     if game.fidelity == Fidelity::Unsupported {
         return Err(EnvError::Config { env: name, message: format!("cannot be played: {}", game.note) });
     }
-    let opts: AtariOptions = registry::options(&name, options)?;
     opts.validate(&name)?;
     Ok(opts)
 }

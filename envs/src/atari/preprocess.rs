@@ -119,6 +119,7 @@ pub struct FrameStack {
     frame_len: usize,
     depth: usize,
     /// `depth` frames, a ring whose oldest frame starts at `head`.
+    #[serde(with = "super::hex")]
     frames: Vec<u8>,
     head: usize,
 }

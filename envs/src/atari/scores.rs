@@ -2,11 +2,15 @@
 //! and human scores of the 57 games as the literature reports them.
 //!
 //! Source: Badia et al. 2020, "Agent57: Outperforming the Atari Human Benchmark" (ICML),
-//! appendix table of scores ("Random" and "Human" columns), which extends those of Mnih et al.
-//! 2015, "Human-level control through deep reinforcement learning" (Nature), Extended Data
-//! Table 2, to the 57 games; the same numbers are in DeepMind's DQN Zoo
-//! (`dqn_zoo/atari_data.py`). Transcribed by hand: a typo here would shift one game's
-//! normalised score, so check a surprising one against the table.
+//! appendix table of scores ("Random" and "Average Human" columns), the numbers MuZero
+//! (Schrittwieser et al. 2020) reports too. Transcribed by hand, then checked number by number
+//! against published copies: DeepMind's DQN Zoo (`dqn_zoo/atari_data.py`) has the same 57
+//! human scores and 56 of the 57 random ones; Google Research's copy of the MuZero random
+//! scores (`reincarnating_rl/atari_scores.py`) has all 57 random ones. The one difference is
+//! Video Pinball's random score: 16,256.9 in the DQN Zoo (Mnih et al. 2015, Nature, Extended
+//! Data Table 2), 0.0 in the MuZero copy and here. Copies of "the" table in use carry either,
+//! so a Video Pinball score normalised here is not comparable with one normalised with
+//! 16,256.9 (a score of 16,256.9 is 92 here, 0 there).
 
 /// The random-policy and human scores of one game.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -128,5 +132,7 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&[]), None);
+        // The Agent57/MuZero random score of Video Pinball, not the Nature paper's 16,256.9.
+        assert_eq!(reference("video_pinball").map(|r| (r.random, r.human)), Some((0.0, 17667.9)));
     }
 }

@@ -7,7 +7,7 @@
 //! every 100 frames the spawn interval shrinks by one (down to 1) and every other time the
 //! move interval too.
 
-use super::options::{make, spec_of};
+use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
 use serde::{Deserialize, Serialize};
@@ -175,6 +175,7 @@ inventory::submit! {
     EnvEntry {
         name: Asterix::NAME,
         description: "MinAtar Asterix: collect gold (+1), avoid enemies (10×10×4, 5 actions)",
+        options: OPTIONS,
         spec: spec_of::<Asterix>,
         make: make::<Asterix>,
     }

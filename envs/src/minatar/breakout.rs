@@ -7,7 +7,7 @@
 //! bottom row away from the paddle. No difficulty ramp. The trail channel marks the ball's
 //! previous cell.
 
-use super::options::{make, spec_of};
+use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
 use serde::{Deserialize, Serialize};
@@ -137,6 +137,7 @@ inventory::submit! {
     EnvEntry {
         name: Breakout::NAME,
         description: "MinAtar Breakout: bounce the ball to break bricks, +1 a brick (10×10×4, 3 actions)",
+        options: OPTIONS,
         spec: spec_of::<Breakout>,
         make: make::<Breakout>,
     }

@@ -7,7 +7,7 @@
 //! frames, and its trail, behind it, is in channel `speed|s|`. The episode terminates after
 //! 2500 frames (2501 steps). No difficulty ramp.
 
-use super::options::{make, spec_of};
+use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
 use serde::{Deserialize, Serialize};
@@ -153,6 +153,7 @@ inventory::submit! {
     EnvEntry {
         name: Freeway::NAME,
         description: "MinAtar Freeway: cross the road, +1 a crossing, 2500 frames (10×10×7, 3 actions)",
+        options: OPTIONS,
         spec: spec_of::<Freeway>,
         make: make::<Freeway>,
     }

@@ -1,8 +1,27 @@
 //! The `[env]` options shared by the MinAtar games, and building B copies of one.
 
 use super::{Game, MinAtar, SeededSource, SIDE};
-use crate::registry;
+use crate::registry::{self, EnvOption};
 use crate::{env_seed, EnvError, EnvSpec, VecEnv, Vectorized};
+
+/// The `[env]` options of every `minatar/*` game, as [`MinAtarOptions`] reads them.
+pub const OPTIONS: &[EnvOption] = &[
+    EnvOption {
+        name: "sticky_action_prob",
+        doc: "probability that a step repeats the previous action instead of the chosen one (0 to 1)",
+        default: "0.1",
+    },
+    EnvOption {
+        name: "difficulty_ramping",
+        doc: "games speed up as an episode goes on (Breakout and Freeway have no ramp)",
+        default: "true",
+    },
+    EnvOption {
+        name: "max_episode_steps",
+        doc: "episodes longer than this are truncated (at least 1)",
+        default: "none",
+    },
+];
 
 /// The `[env]` options of every `minatar/*` game (the reference `Environment`'s arguments).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
@@ -25,12 +44,13 @@ impl Default for MinAtarOptions {
 
 impl MinAtarOptions {
     fn validate(&self, env: &str) -> Result<(), EnvError> {
-        let bad = |message: String| Err(EnvError::Config { env: env.into(), message });
+        let bad = |key: &str, message: String| Err(EnvError::Option { env: env.into(), key: key.into(), message });
         if !(0.0..=1.0).contains(&self.sticky_action_prob) {
-            return bad(format!("`sticky_action_prob` = {} must be between 0 and 1", self.sticky_action_prob));
+            let message = format!("`sticky_action_prob` = {} must be between 0 and 1", self.sticky_action_prob);
+            return bad("sticky_action_prob", message);
         }
         if self.max_episode_steps == Some(0) {
-            return bad("`max_episode_steps` must be at least 1".into());
+            return bad("max_episode_steps", "`max_episode_steps` must be at least 1".into());
         }
         Ok(())
     }

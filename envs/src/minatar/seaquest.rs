@@ -14,7 +14,7 @@
 //! (see [`super::python_list`]); the loops here visit and remove them in the same order, so
 //! that the same draws give the same frames.
 
-use super::options::{make, spec_of};
+use super::options::{make, spec_of, OPTIONS};
 use super::python_list::{remove_first_equal, remove_self, ReversedCursor};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
@@ -447,6 +447,7 @@ inventory::submit! {
     EnvEntry {
         name: Seaquest::NAME,
         description: "MinAtar Seaquest: shoot enemies (+1), rescue divers, surface for oxygen (10×10×10, 6 actions)",
+        options: OPTIONS,
         spec: spec_of::<Seaquest>,
         make: make::<Seaquest>,
     }

@@ -10,7 +10,7 @@
 //! shorter (12 down to 6). The channels `alien_left` / `alien_right` repeat the aliens
 //! under their current direction.
 
-use super::options::{make, spec_of};
+use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
 use serde::{Deserialize, Serialize};
@@ -162,6 +162,7 @@ inventory::submit! {
     EnvEntry {
         name: SpaceInvaders::NAME,
         description: "MinAtar Space Invaders: shoot the aliens, +1 each (10×10×6, 4 actions)",
+        options: OPTIONS,
         spec: spec_of::<SpaceInvaders>,
         make: make::<SpaceInvaders>,
     }

@@ -12,8 +12,15 @@ mod chain;
 
 pub use chain::{ChainMrp, StateReward};
 
-use crate::registry::{self, EnvEntry};
+use crate::registry::{self, EnvEntry, EnvOption};
 use crate::{env_seed, EnvError, EnvSpec, VecEnv, Vectorized};
+
+/// The `[env]` options of the Figure 1 chains, as [`ChainOptions`] reads them.
+const OPTIONS: &[EnvOption] = &[EnvOption {
+    name: "states",
+    doc: "number of states, transitions per episode (at least 2; the paper's 9 or 10)",
+    default: "none",
+}];
 
 /// Options of the Figure 1 chains.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -28,7 +35,8 @@ fn chain_spec(name: &str, options: &toml::Table, default_states: usize) -> Resul
     let opts: ChainOptions = registry::options(name, options)?;
     let states = opts.states.unwrap_or(default_states);
     if states < 2 {
-        return Err(EnvError::Config { env: name.into(), message: format!("`states` = {states} must be at least 2") });
+        let message = format!("`states` = {states} must be at least 2");
+        return Err(EnvError::Option { env: name.into(), key: "states".into(), message });
     }
     Ok(EnvSpec { name: name.into(), obs_shape: vec![states], num_actions: 1, num_states: Some(states) })
 }
@@ -90,6 +98,7 @@ inventory::submit! {
     EnvEntry {
         name: "mrp/fig1a-lambda",
         description: "9-step chain of Xu et al. 2018 Fig. 1(a): N(0,1) reward then its negation (state-dependent λ)",
+        options: OPTIONS,
         spec: spec_fig1a,
         make: make_fig1a,
     }
@@ -99,6 +108,7 @@ inventory::submit! {
     EnvEntry {
         name: "mrp/fig1b-gamma",
         description: "10-step chain of Xu et al. 2018 Fig. 1(b): N(0,1) noise in even states, +0.1 in odd (state-dependent γ)",
+        options: OPTIONS,
         spec: spec_fig1b,
         make: make_fig1b,
     }

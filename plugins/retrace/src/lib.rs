@@ -19,14 +19,12 @@
 //! t + 1, the next episode's, is read. On-policy (ρ = 1) it is the λ-return.
 //! The value target is Gₜ, the policy-gradient advantage Gₜ − V(xₜ).
 
-use mgrl_core::registry::PluginOption;
 use mgrl_core::{
-    InputCotangents, InputTangents, MetaParamSpec, PluginEntry, PluginKind, Result, ReturnFn, ReturnInputs,
-    TargetCotangents, Targets,
+    InputCotangents, InputTangents, MetaParamSpec, MetaValue, Result, ReturnFn, ReturnInputs, TargetCotangents, Targets,
 };
 use serde::{Deserialize, Serialize};
 
-/// Declared meta-parameters, in the order of `ReturnInputs::meta`.
+/// Declared meta-parameters, read by name from `ReturnInputs::meta`.
 const META: &[MetaParamSpec] = &[
     MetaParamSpec::unit("gamma", "discount γ", 0.99),
     MetaParamSpec::unit("lambda", "trace decay λ, cut by min(1, ρ)", 0.95),
@@ -36,16 +34,6 @@ const META: &[MetaParamSpec] = &[
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retrace {}
-
-mgrl_core::inventory::submit! {
-    PluginEntry {
-        name: "retrace",
-        kind: PluginKind::Return,
-        description: "λ-return with Retrace's truncated traces κ = λ·min(1, ρ) (Munos et al. 2016); third-party example",
-        meta_params: META,
-        options: &[] as &[PluginOption],
-    }
-}
 
 /// Per-step coefficients shared by the value and its derivatives.
 struct Coefficients {
@@ -60,23 +48,23 @@ struct Coefficients {
 }
 
 impl Coefficients {
-    fn new(x: &ReturnInputs) -> Self {
+    fn new(x: &ReturnInputs) -> Result<Self> {
         let (t_len, b) = (x.batch.t, x.batch.b);
-        let (gamma, lambda) = (x.meta[0], x.meta[1]);
+        let (gamma, lambda) = (x.meta.get("gamma")?, x.meta.get("lambda")?);
         let mut discount = vec![0.0; x.batch.len()];
         let mut kappa = vec![0.0; x.batch.len()];
         let mut trace = vec![0.0; x.batch.len()];
         let mut trace_slope = vec![0.0; x.batch.len()];
         for i in 0..x.batch.len() {
-            discount[i] = gamma[i] * x.discounts[i];
+            discount[i] = gamma.at(i) * x.discounts[i];
             if i / b + 1 < t_len {
                 let (rho, e) = (x.log_rhos[i + b].exp(), x.episode_continues[i]);
                 trace[i] = e * rho.min(1.0);
                 trace_slope[i] = if rho < 1.0 { e * rho } else { 0.0 };
-                kappa[i] = lambda[i] * trace[i];
+                kappa[i] = lambda.at(i) * trace[i];
             }
         }
-        Coefficients { discount, kappa, trace, trace_slope }
+        Ok(Coefficients { discount, kappa, trace, trace_slope })
     }
 }
 
@@ -94,15 +82,15 @@ fn returns(x: &ReturnInputs, c: &Coefficients) -> Vec<f64> {
     g
 }
 
-#[typetag::serde(name = "retrace")]
+#[mgrl_core::plugin(
+    name = "retrace",
+    description = "λ-return with Retrace's truncated traces κ = λ·min(1, ρ) (Munos et al. 2016); third-party example",
+    meta = META
+)]
 impl ReturnFn for Retrace {
-    fn meta_params(&self) -> &'static [MetaParamSpec] {
-        META
-    }
-
     fn targets(&self, x: &ReturnInputs) -> Result<Targets> {
         x.validate(META)?;
-        let g = returns(x, &Coefficients::new(x));
+        let g = returns(x, &Coefficients::new(x)?);
         let advantages = g.iter().zip(x.values).map(|(g, v)| g - v).collect();
         Ok(Targets { values: g, advantages })
     }
@@ -111,25 +99,28 @@ impl ReturnFn for Retrace {
     /// dκ = dλ·e·min(1, ρ) + λ·e·1[ρ < 1]·ρ·d(log ρ)  (0 where an episode ends, e = 0).
     fn jvp(&self, x: &ReturnInputs, dx: &InputTangents) -> Result<Targets> {
         x.validate(META)?;
-        dx.validate(&x.batch, META.len())?;
+        dx.validate(&x.batch, META)?;
         let (t_len, b) = (x.batch.t, x.batch.b);
-        let c = Coefficients::new(x);
+        let c = Coefficients::new(x)?;
+        let lambda = x.meta.get("lambda")?;
+        let (d_gamma, d_lambda) = (dx.meta.find("gamma"), dx.meta.find("lambda"));
         let g = returns(x, &c);
         let zero = vec![0.0; x.batch.len()];
         let at = |o: Option<&[f64]>, i: usize| o.map_or(0.0, |v| v[i]);
+        let at_meta = |o: Option<&MetaValue>, i: usize| o.map_or(0.0, |v| v.at(i));
         let mut dg = zero.clone();
         for t in (0..t_len).rev() {
             for e in 0..b {
                 let i = t * b + e;
                 let (next_g, next_dg) = if t + 1 < t_len { (g[i + b], dg[i + b]) } else { (0.0, 0.0) };
                 let d_kappa = if t + 1 < t_len {
-                    at(dx.meta(1), i) * c.trace[i] + x.meta[1][i] * c.trace_slope[i] * at(dx.log_rhos, i + b)
+                    at_meta(d_lambda, i) * c.trace[i] + lambda.at(i) * c.trace_slope[i] * at(dx.log_rhos, i + b)
                 } else {
                     0.0
                 };
                 let v_next = x.next_values[i];
                 dg[i] = at(dx.rewards, i)
-                    + at(dx.meta(0), i) * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g)
+                    + at_meta(d_gamma, i) * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g)
                     + c.discount[i]
                         * ((1.0 - c.kappa[i]) * at(dx.next_values, i)
                             + c.kappa[i] * next_dg
@@ -146,11 +137,14 @@ impl ReturnFn for Retrace {
     fn vjp(&self, x: &ReturnInputs, dy: &TargetCotangents) -> Result<InputCotangents> {
         x.validate(META)?;
         dy.validate(&x.batch)?;
-        let (t_len, b) = (x.batch.t, x.batch.b);
-        let c = Coefficients::new(x);
+        let (t_len, b, n) = (x.batch.t, x.batch.b, x.batch.len());
+        let c = Coefficients::new(x)?;
+        let lambda = x.meta.get("lambda")?;
         let g = returns(x, &c);
-        let mut out = InputCotangents::zeros(&x.batch, META.len());
-        let mut g_bar = vec![0.0; x.batch.len()];
+        let mut out = InputCotangents::zeros(&x.batch, META);
+        let mut gamma_bar = vec![0.0; n];
+        let mut lambda_bar = vec![0.0; n];
+        let mut g_bar = vec![0.0; n];
         for t in 0..t_len {
             for e in 0..b {
                 let i = t * b + e;
@@ -162,14 +156,16 @@ impl ReturnFn for Retrace {
                 let v_next = x.next_values[i];
                 out.rewards[i] = gb;
                 out.next_values[i] = gb * c.discount[i] * (1.0 - c.kappa[i]);
-                out.meta[0][i] = gb * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g);
+                gamma_bar[i] = gb * x.discounts[i] * ((1.0 - c.kappa[i]) * v_next + c.kappa[i] * next_g);
                 if t + 1 < t_len {
                     let k_bar = gb * c.discount[i] * (next_g - v_next);
-                    out.meta[1][i] = k_bar * c.trace[i];
-                    out.log_rhos[i + b] += k_bar * x.meta[1][i] * c.trace_slope[i];
+                    lambda_bar[i] = k_bar * c.trace[i];
+                    out.log_rhos[i + b] += k_bar * lambda.at(i) * c.trace_slope[i];
                 }
             }
         }
+        out.meta.set("gamma", MetaValue::Steps(gamma_bar));
+        out.meta.set("lambda", MetaValue::Steps(lambda_bar));
         Ok(out)
     }
 }
@@ -177,23 +173,15 @@ impl ReturnFn for Retrace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mgrl_core::Batch;
+    use mgrl_core::{Batch, ReturnBatch};
 
     #[test]
     fn retrace_on_policy_matches_hand_worked_lambda_return() {
         // T = 2, B = 1, ρ = 1: G₁ = r₁ + γV(x₂) = 1 + 0.5·2 = 2;
         // G₀ = r₀ + γ[(1−λ)V(x₁) + λG₁] = 0 + 0.5·[0.5·4 + 0.5·2] = 1.5.
-        let one = [1.0, 1.0];
-        let x = ReturnInputs {
-            batch: Batch::new(2, 1).unwrap(),
-            rewards: &[0.0, 1.0],
-            discounts: &one,
-            episode_continues: &one,
-            values: &[0.0, 0.0],
-            next_values: &[4.0, 2.0],
-            log_rhos: &[0.0, 0.0],
-            meta: &[&[0.5, 0.5], &[0.5, 0.5]],
-        };
-        assert_eq!(Retrace {}.targets(&x).unwrap().values, vec![1.5, 2.0]);
+        let mut x = ReturnBatch::new(Batch::new(2, 1).unwrap()).with_scalar("gamma", 0.5).with_scalar("lambda", 0.5);
+        x.rewards = vec![0.0, 1.0];
+        x.next_values = vec![4.0, 2.0];
+        assert_eq!(Retrace {}.targets(&x.view()).unwrap().values, vec![1.5, 2.0]);
     }
 }
