@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures rlax's λ-return and V-trace under jax.jit on CPU at the shapes of
 # `cargo bench -p mgrl-returns --bench returns`, in a virtual environment of its own.
-# Usage: scripts/bench_rlax.sh [--rounds N]
+# Usage: scripts/bench_rlax.sh [--rounds N] [--layout tb|bt|tb-scalar|all]
+# (all by default: [T, B] arrays vmapped over axis 1 with γ, λ as arrays, as measured before;
+# [B, T] arrays vmapped over axis 0 with scalar γ, λ; [T, B] with scalar γ, λ)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-rlax

@@ -4,6 +4,8 @@
 # RMSProp, V-trace on-policy) with MinAtar's convolutional network and with an MLP 256 × 2, each
 # plain and meta-learning γ, against the same agent fully jitted in JAX on gymnax's Breakout
 # (scripts/bench_purejaxrl.py), alternating the two so that both see the same machine.
+# mgrl's figure includes its start-up (the run's own wall clock); JAX's excludes compilation
+# and one warm-up update (bench_purejaxrl.py times only the updates).
 # Usage: scripts/bench_training.sh [REPEATS] [UPDATES]   (defaults 3 and 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ jax_fps() {  # network meta
     local flags=(--network "$1" --updates "$UPDATES" --repeats 1)
     [ "$2" = meta ] && flags+=(--meta)
     scripts/bench_purejaxrl.sh "${flags[@]}" |
-        python3 -c 'import json,sys; rows=[json.loads(l) for l in sys.stdin if l.strip()]; print(round([r for r in rows if "fps" in r][-1]["fps"]))'
+        python3 -c 'import json,sys; rows=[json.loads(l) for l in sys.stdin if l.strip()]; print(round([r for r in rows if r.get("repeat") == "median"][-1]["frames_per_s"]))'
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

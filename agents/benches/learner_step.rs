@@ -22,9 +22,10 @@ use mgrl_core::config::Experiment;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// The `mgrl` program's allocator (agents/src/main.rs), so that the bench measures what users run.
+/// The `mgrl` program's allocator (agents/src/main.rs), set up as there at the start of each
+/// bench function, so that the bench measures what users run.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: mgrl_core::allocator::MiMalloc = mgrl_core::allocator::MiMalloc;
 
 // Link the built-in plugins (they register through inventory when linked).
 use mgrl_returns as _;
@@ -46,6 +47,7 @@ fn experiment(gamma: &str, meta: bool) -> Experiment {
 }
 
 fn bench(c: &mut Criterion) {
+    mgrl_core::allocator::keep_freed_pages();
     let mut group = c.benchmark_group("td_learner_step_T32_B32_D256");
     let cases = [
         ("plain (γ fixed)", experiment("0.9", false)),
@@ -75,6 +77,7 @@ fn minatar_experiment(meta: Option<&str>) -> Experiment {
 }
 
 fn bench_actor_critic(c: &mut Criterion) {
+    mgrl_core::allocator::keep_freed_pages();
     const T: usize = 20;
     const B: usize = 64;
     let env = mgrl_envs::registry::make("minatar/breakout", B, 0, &Default::default()).unwrap();

@@ -175,3 +175,26 @@ fn a_baseline_normalises_the_aggregates_across_environments() {
     let (ok, _, err) = run(&["--baseline", "nope"]);
     assert!(!ok && err.contains("no run of that variant") && err.contains("base, x"), "{err}");
 }
+
+#[test]
+fn learnt_meta_parameters_are_listed_and_fixed_ones_are_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (seed, end) in [(0, 0.98), (1, 0.97)] {
+        let dir = tmp.path().join(format!("runs/m/seed-{seed}"));
+        fake_run(&dir, "m", 0.99, seed, 1.0, RunState::Finished, 10);
+        // γ moves from 0.99 to `end`; λ stays at 1.
+        let mut csv = String::from("update,frames,wall_time_s,episodes,return_mean,meta/gamma,meta/lambda\n");
+        for i in 1..=10u64 {
+            let gamma = 0.99 + (end - 0.99) * (i - 1) as f64 / 9.0;
+            csv += &format!("{},{},0.1,1,1.0,{gamma},1\n", 10 * i, 100 * i);
+        }
+        std::fs::write(dir.join("metrics.csv"), csv).unwrap();
+    }
+    let (md, _, _) = report(tmp.path());
+    let meta = std::fs::read_to_string(tmp.path().join("r/report-meta.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = meta.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines.len(), 1, "only γ moved: {meta}");
+    assert_eq!(lines[0][3..], ["gamma", "0.9900", "0.9750", "0.9700", "0.9800"], "{meta}");
+    assert!(md.contains("Learnt meta-parameters"), "{md}");
+    assert!(!md.contains("| lambda |"), "{md}");
+}

@@ -20,6 +20,7 @@
 //! Shapes: every per-step array is a row-major `[T, B]` slice of `f64` (time major, `B`
 //! environments side by side), see [`Batch`]; [`ReturnBatch`] owns a return's inputs. The return mathematics is in `DESIGN.md`.
 
+pub mod allocator;
 pub mod batch;
 pub mod config;
 pub mod error;

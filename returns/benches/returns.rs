@@ -10,10 +10,10 @@ use mgrl_returns::{LambdaReturn, VTrace};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-// The allocator of the `mgrl` program: it keeps freed pages, so the outputs of one call do
-// not page-fault anew at every call (glibc returns large blocks to the system).
+// The allocator of the `mgrl` program (`mgrl_core::allocator`), set up as there in `bench`: it
+// keeps freed pages, so the outputs of one call do not page-fault anew at every call.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: mgrl_core::allocator::MiMalloc = mgrl_core::allocator::MiMalloc;
 
 struct Data {
     batch: Batch,
@@ -73,6 +73,7 @@ impl Data {
 }
 
 fn bench(c: &mut Criterion) {
+    mgrl_core::allocator::keep_freed_pages();
     let plugins: [(&str, Box<dyn ReturnFn>); 2] =
         [("lambda_return", Box::new(LambdaReturn {})), ("vtrace", Box::new(VTrace {}))];
     for (name, plugin) in &plugins {

@@ -1,7 +1,7 @@
 //! `mgrl report`: every run, and per config its final scores with bootstrap intervals.
 
 use super::{at_least_one, Exit};
-use crate::plot::report::{build, groups_csv, improvement_csv, markdown, runs_csv};
+use crate::plot::report::{build, groups_csv, improvement_csv, learnt_csv, markdown, runs_csv};
 use crate::plot::runs::load_runs;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -15,8 +15,9 @@ use std::path::PathBuf;
 /// name apart). Unfinished, diverged and failed runs, runs without an episode and repeated
 /// seeds are listed and flagged, not pooled. A variant run on several environments (a sweep)
 /// also gets its aggregates across them, and every two variants the probability that one
-/// beats the other (Agarwal et al. 2021). Prints Markdown; writes report.md, report.csv
-/// (per config), report-runs.csv (per run) and report-improvement.csv.
+/// beats the other (Agarwal et al. 2021); the meta-parameters that were learnt, first and
+/// last value. Prints Markdown; writes report.md, report.csv (per config), report-runs.csv
+/// (per run), report-improvement.csv and report-meta.csv (learnt meta-parameters).
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  mgrl report runs/figure1-gamma               every seed below the folder\n  mgrl report runs/catch-sweep                  a sweep: per env and variant, and variants compared\n  mgrl report runs/minatar-study --baseline fixed-gamma   aggregates normalised by the plain agent\n  mgrl report runs/* --last 20 --out results"
@@ -58,6 +59,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
         ("report.csv", groups_csv(&report)?),
         ("report-runs.csv", runs_csv(&report)?),
         ("report-improvement.csv", improvement_csv(&report)?),
+        ("report-meta.csv", learnt_csv(&report)?),
     ];
     for (name, text) in files {
         let path = args.out.join(name);

@@ -3,7 +3,7 @@
 
 use super::font;
 use super::stats::{band, BandPoint};
-use super::style::{colour, draw_error, padded_range, tick, SIZE};
+use super::style::{caption_size, colour, draw_error, padded_range, tick_for, SIZE};
 use anyhow::{anyhow, bail, Result};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
@@ -54,7 +54,7 @@ pub fn draw_band<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
     area.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (font::FAMILY, 24))
+        .caption(title, (font::FAMILY, caption_size(title)))
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(72)
@@ -67,8 +67,8 @@ pub fn draw_band<DB: DrawingBackend>(
         .label_style((font::FAMILY, 15))
         .axis_desc_style((font::FAMILY, 17))
         .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&tick_for(xr.0, xr.1))
+        .y_label_formatter(&tick_for(yr.0, yr.1))
         .draw()
         .map_err(err)?;
     // Many overlapping bands are lighter, so the lines stay readable through them.

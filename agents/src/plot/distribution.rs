@@ -4,7 +4,7 @@
 
 use super::font;
 use super::stats::{kde, quantile};
-use super::style::{colour, draw_error, padded_range, tick, SIZE};
+use super::style::{caption_size, colour, draw_error, padded_range, tick_for, SIZE};
 use anyhow::{anyhow, bail, Result};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
@@ -47,7 +47,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
     area.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (font::FAMILY, 24))
+        .caption(title, (font::FAMILY, caption_size(title)))
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(72)
@@ -68,7 +68,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         })
         .disable_x_mesh()
         .light_line_style(WHITE.mix(0.0))
-        .y_label_formatter(&tick)
+        .y_label_formatter(&tick_for(yr.0, yr.1))
         .label_style((font::FAMILY, 15))
         .axis_desc_style((font::FAMILY, 17))
         .draw()

@@ -12,6 +12,7 @@
 use super::aggregate::{aggregate, probability_of_improvement_ci, Interval, Metric, RESAMPLES, SEED};
 use super::runs::{group_by_config, RunRecord};
 use super::stats::mean;
+use crate::run::metrics::META_PREFIX;
 use crate::run::provenance::RunState;
 use anyhow::Result;
 
@@ -44,6 +45,52 @@ pub struct GroupLine {
     pub pooled: Vec<f64>,
     /// Mean, median, IQM (in [`Metric::ALL`]'s order).
     pub stats: Vec<Option<Interval>>,
+    /// The meta-parameters that moved in its pooled runs.
+    pub learnt: Vec<Learnt>,
+}
+
+/// A learnt meta-parameter of one config: its first logged value and its last, over the
+/// pooled runs (a meta-parameter that stayed where it started in every run is not listed).
+#[derive(Debug, Clone)]
+pub struct Learnt {
+    pub name: String,
+    pub first: f64,
+    /// Mean of the last values, with their minimum and maximum over the runs.
+    pub last: Interval,
+}
+
+/// The learnt meta-parameters of `runs`: every `meta/` column whose last value differs from
+/// its first in some run.
+fn learnt(runs: &[&RunRecord]) -> Vec<Learnt> {
+    let Some(first_run) = runs.first() else { return Vec::new() };
+    let ends = |name: &str| -> Vec<(f64, f64)> {
+        runs.iter()
+            .filter_map(|r| {
+                let v = r.metrics.values(&format!("{META_PREFIX}{name}"));
+                Some((*v.first()?, *v.last()?))
+            })
+            .collect()
+    };
+    first_run
+        .metrics
+        .meta_columns()
+        .into_iter()
+        .filter_map(|name| {
+            let e = ends(name);
+            e.iter().any(|(a, b)| a != b).then(|| {
+                let lasts: Vec<f64> = e.iter().map(|p| p.1).collect();
+                Learnt {
+                    name: name.to_string(),
+                    first: e.iter().map(|p| p.0).sum::<f64>() / e.len() as f64,
+                    last: Interval {
+                        point: lasts.iter().sum::<f64>() / lasts.len() as f64,
+                        lo: lasts.iter().copied().fold(f64::INFINITY, f64::min),
+                        hi: lasts.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    },
+                }
+            })
+        })
+        .collect()
 }
 
 /// A variant's aggregates over several environments.
@@ -101,6 +148,7 @@ pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> 
     for g in group_by_config(runs) {
         let mut seen: Vec<(u64, &RunRecord)> = Vec::new();
         let mut pooled = Vec::new();
+        let mut pooled_runs = Vec::new();
         for r in &g {
             let score = final_score(r, last);
             let note = if let Some(why) = unfinished(r) {
@@ -116,6 +164,7 @@ pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> 
             let is_pooled = note.is_empty();
             if let (true, Some(s)) = (is_pooled, score) {
                 pooled.push(s);
+                pooled_runs.push(*r);
             } else {
                 flags.push(format!("{} (seed {}): {note}; not pooled", r.dir.display(), r.seed));
             }
@@ -131,6 +180,7 @@ pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> 
             runs: g.len(),
             pooled,
             stats,
+            learnt: learnt(&pooled_runs),
         });
     }
     // Names and (variant, environment) pairs that several configs share.
@@ -278,6 +328,24 @@ pub fn markdown(r: &Report) -> String {
             s += &format!("| {} | {} | {} | {} |\n", cell(&i.x), cell(&i.y), i.envs, interval(&Some(i.p)));
         }
     }
+    if r.groups.iter().any(|g| !g.learnt.is_empty()) {
+        s += "\nLearnt meta-parameters: the first logged value (mean over the pooled runs) and the last (mean \
+              [min, max] over them):\n\n| config | env | variant | meta-parameter | first | last [min, max] |\n\
+              |---|---|---|---|---:|---|\n";
+        for g in &r.groups {
+            for l in &g.learnt {
+                s += &format!(
+                    "| {} | {} | {} | {} | {:.4} | {} |\n",
+                    &g.hash[..8],
+                    cell(&g.env),
+                    cell(&g.label),
+                    cell(&l.name),
+                    l.first,
+                    interval(&Some(l.last))
+                );
+            }
+        }
+    }
     s += "\nRuns:\n\n| config | run | seed | status | frames | final score | pooled |\n|---|---|---:|---|---:|---:|---|\n";
     for l in &r.runs {
         s += &format!(
@@ -382,4 +450,19 @@ pub fn improvement_csv(r: &Report) -> Result<String> {
         })
         .collect();
     csv_text(&["x", "y", "envs", "p_x_better", "p_lo", "p_hi"], rows)
+}
+
+/// One line per learnt meta-parameter of each config (`report-meta.csv`).
+pub fn learnt_csv(r: &Report) -> Result<String> {
+    let rows = r
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.learnt.iter().map(move |l| {
+                let [p, lo, hi] = interval_cells(&Some(l.last));
+                vec![g.hash.clone(), g.env.clone(), g.label.clone(), l.name.clone(), number(Some(l.first)), p, lo, hi]
+            })
+        })
+        .collect();
+    csv_text(&["config_hash", "env", "variant", "meta", "first", "last_mean", "last_min", "last_max"], rows)
 }

@@ -34,9 +34,17 @@ pub fn draw_error(path: &std::path::Path, e: impl std::fmt::Display) -> anyhow::
     anyhow::anyhow!("cannot draw {}: {e}", path.display())
 }
 
-/// An axis tick: integers without a fraction (thousands as `k`, millions as `M`), other
-/// values with at most three decimals.
-pub fn tick(v: &f64) -> String {
+/// An axis tick on an axis spanning `lo..hi`: integers without a fraction (thousands as `k`,
+/// millions as `M`), other values with as many decimals as a tenth of the span needs, so
+/// that neighbouring ticks never print alike (γ moving in its third decimal gets four).
+pub fn tick_for(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let step = (hi - lo).abs() / 10.0;
+    let decimals = if step > 0.0 && step.is_finite() { (-step.log10()).ceil().clamp(0.0, 8.0) as usize } else { 3 };
+    move |v| tick(*v, decimals.max(1))
+}
+
+/// One tick with at most `decimals` decimals (trailing zeros dropped).
+fn tick(v: f64, decimals: usize) -> String {
     let short = |x: f64, decimals: usize| {
         let s = format!("{x:.decimals$}");
         let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
@@ -49,8 +57,15 @@ pub fn tick(v: &f64) -> String {
     match v.abs() {
         a if a >= 1e6 => format!("{}M", short(v / 1e6, 2)),
         a if a >= 1e4 => format!("{}k", short(v / 1e3, 1)),
-        _ => short(*v, 3),
+        _ => short(v, decimals),
     }
+}
+
+/// The caption's font size: 24 px, smaller for a title too long to fit the figure's width
+/// (a glyph of this font is about half its size wide).
+pub fn caption_size(title: &str) -> u32 {
+    let fits = (SIZE.0 as f64 - 40.0) / (0.52 * title.chars().count().max(1) as f64);
+    fits.clamp(12.0, 24.0) as u32
 }
 
 /// (lo, hi) of `values` widened by 5% (or by 1 when they are all equal), for an axis.
@@ -80,12 +95,30 @@ mod tests {
 
     #[test]
     fn ticks_are_short() {
-        assert_eq!(tick(&5000.0), "5000");
-        assert_eq!(tick(&40000.0), "40k");
-        assert_eq!(tick(&12500.0), "12.5k");
-        assert_eq!(tick(&2_000_000.0), "2M");
-        assert_eq!(tick(&0.25), "0.25");
-        assert_eq!(tick(&-0.0001), "0");
-        assert_eq!(tick(&3.0), "3");
+        let t = tick_for(0.0, 3.0);
+        assert_eq!(t(&5000.0), "5000");
+        assert_eq!(t(&40000.0), "40k");
+        assert_eq!(t(&12500.0), "12.5k");
+        assert_eq!(t(&2_000_000.0), "2M");
+        assert_eq!(t(&0.26), "0.3");
+        assert_eq!(t(&-0.0001), "0");
+        assert_eq!(t(&3.0), "3");
+    }
+
+    #[test]
+    fn neighbouring_ticks_differ_on_a_narrow_axis() {
+        let t = tick_for(0.9865, 0.9905);
+        let labels: Vec<String> = (0..9).map(|i| t(&(0.987 + 0.0005 * i as f64))).collect();
+        for w in labels.windows(2) {
+            assert_ne!(w[0], w[1], "{labels:?}");
+        }
+        assert_eq!(t(&0.9895), "0.9895");
+    }
+
+    #[test]
+    fn long_captions_shrink() {
+        assert_eq!(caption_size("short"), 24);
+        let long = "minatar/asterix: episode return (mean and 20%–80% band over 5 seeds, moving average of 5 rows)";
+        assert!(caption_size(long) < 20);
     }
 }
