@@ -41,8 +41,8 @@ def raw(game, seconds, rom_dir):
     return frames / (time.perf_counter() - start)
 
 
-def vectorised(env, n, seconds):
-    env.reset(seed=0)
+def vectorised(env, n, seconds, seed=True):
+    env.reset(seed=0) if seed else env.reset()
     space = env.single_action_space if hasattr(env, "single_action_space") else env.action_space
     rng = np.random.default_rng(0)
     steps, start = 0, time.perf_counter()
@@ -71,7 +71,7 @@ def main():
                                      frame_skip=4, stack_num=4, img_height=84, img_width=84, noop_max=30,
                                      episodic_life=False, reward_clip=False, use_fire_reset=False,
                                      repeat_action_probability=0.0, max_episode_steps=27000, seed=0)
-        peer, fps = "envpool", vectorised(env, n, seconds)
+        peer, fps = "envpool", vectorised(env, n, seconds, seed=False)  # seeded by make
     else:
         sys.exit(__doc__)
     print(f"{peer} {'raw' if mode == 'raw' else 'vec'} {game} {n if mode != 'raw' else 1} "
