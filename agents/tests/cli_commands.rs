@@ -259,3 +259,43 @@ fn check_of_a_sweep_points_a_bad_variant_at_its_line_in_the_sweep_file() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("4 runs = 2 environments × 1 variants × 2 seeds"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn a_meta_section_with_nothing_learnable_adds_no_meta_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("fixed.toml");
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/catch_impala.toml")).unwrap();
+    let meta = "[meta]\nlr = 0.01\n[meta.objective]\ntype = \"vtrace\"\ngamma = 0.99\nlambda = 1.0\n";
+    std::fs::write(&file, format!("{base}\n{meta}")).unwrap();
+    let check = mgrl(&["check", "fixed.toml"], tmp.path());
+    assert!(text(&check.stdout).contains("nothing is learnable: no meta-step"), "{}", text(&check.stdout));
+    let run =
+        mgrl(&["run", "fixed.toml", "--set", "run.updates=4", "--set", "run.log_interval=2", "--out", "r"], tmp.path());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let header = std::fs::read_to_string(tmp.path().join("r/metrics.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(!header.contains("meta_objective"), "{header}");
+    // Made learnable, the same file gets its meta-step.
+    let run = mgrl(
+        &[
+            "run",
+            "fixed.toml",
+            "--set",
+            "run.updates=4",
+            "--set",
+            "run.log_interval=2",
+            "--set",
+            "return.gamma.learnable=true",
+            "--out",
+            "m",
+        ],
+        tmp.path(),
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(std::fs::read_to_string(tmp.path().join("m/metrics.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .contains("meta_objective"));
+}

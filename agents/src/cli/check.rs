@@ -67,13 +67,15 @@ fn summary(exp: &Experiment, file: &std::path::Path) -> String {
         s += &format!("  reward transform  {}. {}\n", i + 1, plugin(t));
     }
     if let Some(m) = &exp.meta {
+        let learns = exp.ret.meta.iter().chain(exp.reward_transforms.iter().flat_map(|t| &t.meta)).any(|p| p.learnable);
         s += &format!(
-            "  meta              Adam lr {}, method {:?}, trace decay {}, {} batch; objective {}\n",
+            "  meta              Adam lr {}, method {:?}, trace decay {}, {} batch; objective {}{}\n",
             m.lr,
             m.method,
             m.trace_decay,
             if m.next_batch { "next" } else { "same" },
-            plugin(&m.objective)
+            plugin(&m.objective),
+            if learns { "" } else { " (nothing is learnable: no meta-step, unless an outer value head needs J′)" }
         );
     }
     s += &format!(

@@ -90,8 +90,11 @@ impl<M: Model> Learner<M> {
         options: LearnerOptions,
     ) -> Result<Self> {
         let params = model.init(rng);
+        // With nothing learnt (and no outer value head to train on J′'s targets) a meta-step
+        // would only cost time: `[meta]` is then left unused.
+        let learns = pipeline.num_learnt() > 0 || !pipeline.networks().is_empty() || options.outer_value;
         let meta = match meta {
-            Some(cfg) => {
+            Some(cfg) if learns => {
                 let mut meta = MetaOptimiser::new(cfg, options.loss, &pipeline, n_states)?;
                 meta.outer_value = options.outer_value;
                 Some(meta)
@@ -99,7 +102,7 @@ impl<M: Model> Learner<M> {
             None if options.outer_value => {
                 bail!("the outer value head learns the meta-objective's targets: it needs [meta]")
             }
-            None => None,
+            Some(_) | None => None,
         };
         Ok(Learner {
             optim: Optimizer::new(optimizer, &params),

@@ -14,12 +14,28 @@ use std::path::Path;
 pub const BAND_QUANTILES: (f64, f64) = (0.2, 0.8);
 
 /// One curve across runs: `runs[i]` holds the (x, y) points of run i; `marks`, points drawn
-/// as a cross on the curve's colour (where a run diverged).
+/// as a cross on the curve's colour (where a run diverged); `colour`, the curve's place in a
+/// palette shared by several figures (a sweep's variant keeps its colour in all of them),
+/// `None` for the next colour in this figure.
 #[derive(Debug, Clone, Default)]
 pub struct Series {
     pub label: String,
     pub runs: Vec<Vec<(f64, f64)>>,
     pub marks: Vec<(f64, f64)>,
+    pub colour: Option<usize>,
+}
+
+/// The colours of curves with these places: the shared palette when every curve has a place
+/// and no two share one, else one colour each in order.
+fn curve_colours(places: &[Option<usize>]) -> Vec<RGBColor> {
+    let given: Vec<usize> = places.iter().flatten().copied().collect();
+    let shared = given.len() == places.len() && (1..given.len()).all(|i| !given[..i].contains(&given[i]));
+    if shared {
+        let n = given.iter().max().map_or(0, |m| m + 1);
+        given.iter().map(|&p| colour(p, n)).collect()
+    } else {
+        (0..places.len()).map(|i| colour(i, places.len())).collect()
+    }
 }
 
 /// Draws every series as mean ± 20%–80% band into a PNG at `path`.
@@ -73,8 +89,9 @@ pub fn draw_band<DB: DrawingBackend>(
         .map_err(err)?;
     // Many overlapping bands are lighter, so the lines stay readable through them.
     let shade = if bands.len() > 4 { 0.1 } else { 0.2 };
+    let colours = curve_colours(&bands.iter().map(|(s, _)| s.colour).collect::<Vec<_>>());
     for (i, (s, b)) in bands.iter().enumerate() {
-        let c = colour(i, bands.len());
+        let c = colours[i];
         let outline: Vec<(f64, f64)> =
             b.iter().map(|p| (p.x, p.hi)).chain(b.iter().rev().map(|p| (p.x, p.lo))).collect();
         chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(shade).filled()))).map_err(err)?;
@@ -101,4 +118,18 @@ pub fn draw_band<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_curve_keeps_its_place_in_the_palette_when_others_are_absent() {
+        let all = curve_colours(&[Some(0), Some(1), Some(2), Some(3)]);
+        assert_eq!(curve_colours(&[Some(1), Some(3)]), vec![all[1], all[3]]);
+        // Two curves in one place, or one without a place: colours in order.
+        assert_eq!(curve_colours(&[Some(3), Some(3)]), vec![all[0], all[1]]);
+        assert_eq!(curve_colours(&[Some(3), None]), vec![all[0], all[1]]);
+    }
 }

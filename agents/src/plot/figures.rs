@@ -53,6 +53,14 @@ pub fn line_labels(runs: &[RunRecord]) -> Vec<String> {
 pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let labels = line_labels(runs);
+    // Every line's colour, the same in all figures: its label's place among all labels.
+    let mut places: Vec<&str> = Vec::new();
+    for l in &labels {
+        if !places.contains(&l.as_str()) {
+            places.push(l);
+        }
+    }
+    let place = |label: &str| places.iter().position(|p| *p == label);
     let mut envs: Vec<&str> = Vec::new();
     for r in runs {
         if !envs.contains(&r.env.as_str()) {
@@ -74,7 +82,7 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
         let seeds = seeds_phrase(&lines);
         let band = format!("mean and {:.0}%–{:.0}% band", BAND_QUANTILES.0 * 100.0, BAND_QUANTILES.1 * 100.0);
 
-        let curves = scalar_series(&lines, "frames", "return_mean", opts.smooth);
+        let curves = scalar_series(&lines, "frames", "return_mean", opts.smooth, &place);
         if !curves.is_empty() {
             let path = out.join(format!("learning_curve{suffix}.png"));
             let smoothed =
@@ -84,7 +92,7 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
             written.push(path);
         }
         for (column, what) in SCALARS {
-            let series = scalar_series(&lines, "frames", column, 1);
+            let series = scalar_series(&lines, "frames", column, 1, &place);
             if series.is_empty() {
                 continue;
             }
@@ -103,7 +111,10 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
         for base in meta_bases(&in_env) {
             let mut series = Vec::new();
             for (label, g) in &lines {
-                for column in columns_of(g, &base) {
+                let columns = columns_of(g, &base);
+                // A scalar keeps its line's colour; a per-state table's entries take their own.
+                let colour = if columns.len() == 1 { place(label) } else { None };
+                for column in columns {
                     let key = format!("{META_PREFIX}{column}");
                     if is_fixed(g, &key) {
                         continue;
@@ -111,7 +122,7 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
                     let label = if several { format!("{label}: {column}") } else { column.clone() };
                     let runs = g.iter().map(|r| r.metrics.pairs("update", &key)).collect();
                     let marks = g.iter().filter_map(|r| diverged_at(r, "update", &key)).collect();
-                    series.push(Series { label, runs, marks });
+                    series.push(Series { label, runs, marks, colour });
                 }
             }
             if series.is_empty() {
@@ -150,14 +161,22 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
     Ok(written)
 }
 
-/// One series per line of `y` against `x`, smoothed; lines without any point left out.
-fn scalar_series(lines: &[(&str, Vec<&RunRecord>)], x: &str, y: &str, smooth: usize) -> Vec<Series> {
+/// One series per line of `y` against `x`, smoothed, coloured by `place`; lines without any
+/// point left out.
+fn scalar_series(
+    lines: &[(&str, Vec<&RunRecord>)],
+    x: &str,
+    y: &str,
+    smooth: usize,
+    place: &dyn Fn(&str) -> Option<usize>,
+) -> Vec<Series> {
     lines
         .iter()
         .map(|(label, g)| Series {
             label: label.to_string(),
             runs: g.iter().map(|r| moving_average(&r.metrics.pairs(x, y), smooth)).collect(),
             marks: g.iter().filter_map(|r| diverged_at(r, x, y)).collect(),
+            colour: place(label),
         })
         .filter(|s| s.runs.iter().any(|r| !r.is_empty()))
         .collect()
@@ -281,7 +300,7 @@ mod tests {
             run("meta", 3.0, 0.5, 0.1, RunState::Diverged),
         ];
         let lines: Vec<(&str, Vec<&RunRecord>)> = vec![("fixed", vec![&runs[0]]), ("meta", vec![&runs[1], &runs[2]])];
-        let curves = scalar_series(&lines, "frames", "return_mean", 1);
+        let curves = scalar_series(&lines, "frames", "return_mean", 1, &|_| None);
         assert_eq!(curves[0].marks, []);
         assert_eq!(curves[1].marks, [(30.0, 9.0)]);
         assert_eq!(marked(&curves), "; x: a diverged run");

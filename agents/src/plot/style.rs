@@ -15,8 +15,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
     RGBColor(213, 94, 0),
-    RGBColor(240, 228, 66),
     RGBColor(0, 0, 0),
+    // Yellow last: the faintest on white.
+    RGBColor(240, 228, 66),
 ];
 
 /// The colour of series `i` of `n`: Okabe & Ito's for up to eight, otherwise `n` hues
