@@ -58,6 +58,10 @@ pub struct EnvEntry {
 
 inventory::collect!(EnvEntry);
 
+/// Why `atari/<game>` is unknown to a build without the feature, and the fix.
+pub const ATARI_NOT_BUILT: &str = "the Atari games are not in this build of mgrl: build it with the cargo feature \
+     `atari` (`cargo build --release -p mgrl-agents --features atari`; needs cmake, zlib and a C++ compiler)";
+
 /// Every registered environment, sorted by name.
 pub fn list() -> Vec<&'static EnvEntry> {
     let mut all: Vec<_> = inventory::iter::<EnvEntry>.into_iter().collect();
@@ -76,6 +80,9 @@ impl EnvEntry {
 /// The entry registered as `name`, or an error that lists the known names.
 pub fn find(name: &str) -> Result<&'static EnvEntry, EnvError> {
     let all = list();
+    if !crate::ATARI_BUILT && name.starts_with("atari/") {
+        return Err(EnvError::Config { env: name.into(), message: ATARI_NOT_BUILT.into() });
+    }
     all.iter().find(|e| e.name == name).copied().ok_or_else(|| EnvError::UnknownEnv {
         name: name.into(),
         known: all.iter().map(|e| e.name.to_string()).collect(),

@@ -39,10 +39,13 @@ pub mod colour {
     pub const AXLE: u8 = 16;
     pub const TRACK: u8 = 17;
     pub const LIMIT: u8 = 18;
+    /// The darkest of [`GRAYS`] levels of gray, black to white, for camera-like pictures.
+    pub const FIRST_GRAY: u8 = 19;
+    pub const GRAYS: u8 = 32;
 }
 
 /// RGB of each colour index (a GIF's global palette).
-pub const PALETTE: [[u8; 3]; 19] = [
+pub const PALETTE: [[u8; 3]; 51] = with_grays([
     [20, 20, 28],    // background
     [48, 48, 60],    // grid
     [230, 80, 70],   // channel 0: red
@@ -62,7 +65,23 @@ pub const PALETTE: [[u8; 3]; 19] = [
     [129, 132, 203], // axle (Gymnasium's colour)
     [130, 130, 140], // track
     [200, 60, 60],   // limits
-];
+]);
+
+/// The 19 colours followed by [`colour::GRAYS`] evenly spaced levels of gray.
+const fn with_grays(colours: [[u8; 3]; 19]) -> [[u8; 3]; 51] {
+    let mut all = [[0; 3]; 51];
+    let mut i = 0;
+    while i < 51 {
+        all[i] = if i < 19 {
+            colours[i]
+        } else {
+            let level = ((i - 19) * 255 / (colour::GRAYS as usize - 1)) as u8;
+            [level, level, level]
+        };
+        i += 1;
+    }
+    all
+}
 
 /// Images are drawn at most this many pixels wide or high (where each element still gets
 /// a pixel).

@@ -9,8 +9,9 @@ use std::io::Write;
 ///
 /// Without a name: every environment linked into mgrl, with the observation shape, number of
 /// actions and (for Markov reward processes) number of states it has with its default
-/// options. With a name: that environment, each of its options with its default and what it
-/// does, and the `[env]` section that selects it.
+/// options, and whether this build has the Atari games (the cargo feature `atari`). With a
+/// name: that environment, each of its options with its default and what it does, and the
+/// `[env]` section that selects it.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  mgrl envs\n  mgrl envs catch\n  mgrl envs minatar/breakout")]
 pub struct Args {
@@ -46,6 +47,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<Exit> {
         })
         .collect();
     table(&["name", "observation", "actions", "states", ""].map(String::from), &rows, out)?;
+    if !mgrl_envs::ATARI_BUILT {
+        writeln!(
+            out,
+            "\natari/<game>: not in this build; {}",
+            registry::ATARI_NOT_BUILT.replacen("the Atari games are not in this build of mgrl: ", "", 1)
+        )?;
+    }
     Ok(0)
 }
 

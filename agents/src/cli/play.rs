@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// and the policy, so the same command draws the same animation.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mgrl play catch --out catch.gif\n  mgrl play mrp/fig1b-gamma --option states=5 --seed 3 --out chain.gif"
+    after_help = "Examples:\n  mgrl play catch --out catch.gif\n  mgrl play mrp/fig1b-gamma --option states=5 --seed 3 --out chain.gif\n  mgrl play atari/pong --out pong.gif   (a build with the feature `atari`)"
 )]
 pub struct Args {
     /// The environment's registered name (see `mgrl envs`).
