@@ -13,6 +13,7 @@
 use super::band::{band_plot, Series, BAND_QUANTILES};
 use super::distribution::distribution_plot;
 use super::runs::RunRecord;
+use super::stats::unique;
 use crate::run::metrics::META_PREFIX;
 use crate::run::provenance::RunState;
 use anyhow::{Context, Result};
@@ -54,19 +55,9 @@ pub fn plot_runs(runs: &[RunRecord], out: &Path, opts: PlotOptions) -> Result<Ve
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let labels = line_labels(runs);
     // Every line's colour, the same in all figures: its label's place among all labels.
-    let mut places: Vec<&str> = Vec::new();
-    for l in &labels {
-        if !places.contains(&l.as_str()) {
-            places.push(l);
-        }
-    }
+    let places = unique(labels.iter().map(String::as_str).collect());
     let place = |label: &str| places.iter().position(|p| *p == label);
-    let mut envs: Vec<&str> = Vec::new();
-    for r in runs {
-        if !envs.contains(&r.env.as_str()) {
-            envs.push(&r.env);
-        }
-    }
+    let envs = unique(runs.iter().map(|r| r.env.as_str()).collect());
     let mut written = Vec::new();
     for env in &envs {
         let suffix = if envs.len() > 1 { format!("-{}", file_stem(env)) } else { String::new() };

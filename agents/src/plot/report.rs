@@ -11,7 +11,7 @@
 
 use super::aggregate::{aggregate, probability_of_improvement_ci, Interval, Metric, RESAMPLES, SEED};
 use super::runs::{group_by_config, RunRecord};
-use super::stats::mean;
+use super::stats::{mean, unique};
 use crate::run::metrics::META_PREFIX;
 use crate::run::provenance::RunState;
 use anyhow::Result;
@@ -77,17 +77,18 @@ fn learnt(runs: &[&RunRecord]) -> Vec<Learnt> {
         .into_iter()
         .filter_map(|name| {
             let e = ends(name);
-            e.iter().any(|(a, b)| a != b).then(|| {
-                let lasts: Vec<f64> = e.iter().map(|p| p.1).collect();
-                Learnt {
-                    name: name.to_string(),
-                    first: e.iter().map(|p| p.0).sum::<f64>() / e.len() as f64,
-                    last: Interval {
-                        point: lasts.iter().sum::<f64>() / lasts.len() as f64,
-                        lo: lasts.iter().copied().fold(f64::INFINITY, f64::min),
-                        hi: lasts.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                    },
-                }
+            if e.iter().all(|(a, b)| a == b) {
+                return None;
+            }
+            let (firsts, lasts): (Vec<f64>, Vec<f64>) = e.into_iter().unzip();
+            Some(Learnt {
+                name: name.to_string(),
+                first: mean(&firsts)?,
+                last: Interval {
+                    point: mean(&lasts)?,
+                    lo: lasts.iter().copied().fold(f64::INFINITY, f64::min),
+                    hi: lasts.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                },
             })
         })
         .collect()
@@ -248,17 +249,6 @@ pub fn build<'a>(runs: &'a [RunRecord], last: usize, baseline: Option<&str>) -> 
         }
     }
     Report { last, baseline: baseline.map(str::to_string), runs: lines, groups, flags, across, improvements }
-}
-
-/// The distinct values, in order of first appearance.
-fn unique(values: Vec<&str>) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for v in values {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out
 }
 
 fn number(v: Option<f64>) -> String {

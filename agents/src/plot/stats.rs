@@ -12,6 +12,17 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.mean())
 }
 
+/// The distinct values, in order of first appearance.
+pub fn unique(values: Vec<&str>) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// The sample standard deviation (n − 1 in the denominator); `None` for fewer than two values.
 pub fn std_dev(values: &[f64]) -> Option<f64> {
     (values.len() > 1).then(|| values.std_dev())

@@ -35,6 +35,10 @@ pub struct Game {
     pub note: &'static str,
 }
 
+/// All 18 of ALE's actions, in its numbering: a game's minimal set when it uses every one, and
+/// the set `full_action_space` gives any game.
+pub const ALL_ACTIONS: &[u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+
 const fn exact(name: &'static str, md5: &'static str, minimal_actions: &'static [u8]) -> Game {
     Game { name, md5, minimal_actions, fidelity: Fidelity::Exact, note: "" }
 }
@@ -45,7 +49,7 @@ const fn differs(name: &'static str, md5: &'static str, minimal_actions: &'stati
 
 /// The 57 games, sorted by name.
 pub const GAMES: [Game; 57] = [
-    exact("alien", "f1a0a23e6464d954e3a9579c4ccd01c8", &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]),
+    exact("alien", "f1a0a23e6464d954e3a9579c4ccd01c8", ALL_ACTIONS),
     exact("amidar", "acb7750b4d0c4bd34969802a7deb2990", &[0, 1, 2, 3, 4, 5, 10, 11, 12, 13]),
     differs(
         "assault",
@@ -56,147 +60,52 @@ pub const GAMES: [Game; 57] = [
     exact("asterix", "89a68746eff7f266bbf08de2483abe55", &[0, 2, 3, 4, 5, 6, 7, 8, 9]),
     exact("asteroids", "ccbd36746ed4525821a8083b0d6d2c2c", &[0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15]),
     exact("atlantis", "9ad36e699ef6f45d9eb6c4cf90475c9f", &[0, 1, 11, 12]),
-    exact(
-        "bank_heist",
-        "00ce0bdd43aed84a983bef38fe7f5ee3",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact(
-        "battle_zone",
-        "41f252a66c6301f1e8ab3612c19bc5d4",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("bank_heist", "00ce0bdd43aed84a983bef38fe7f5ee3", ALL_ACTIONS),
+    exact("battle_zone", "41f252a66c6301f1e8ab3612c19bc5d4", ALL_ACTIONS),
     exact("beam_rider", "79ab4123a83dc11d468fb2108ea09e2e", &[0, 1, 2, 3, 4, 6, 7, 11, 12]),
     differs(
         "berzerk",
         "136f75c4dd02c29283752b7e5799f978",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+        ALL_ACTIONS,
         "the first screen depends on the seed: matches ale-py with ALE seed 1, not with 123",
     ),
     exact("bowling", "c9b7afad3bfd922e006a6bfc1d4f3fe7", &[0, 1, 2, 5, 10, 13]),
-    differs(
-        "boxing",
-        "c3ef5c4653212088eda54dc91d787870",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 38",
-    ),
+    differs("boxing", "c3ef5c4653212088eda54dc91d787870", ALL_ACTIONS, "screens part from ale-py at frame 38"),
     exact("breakout", "f34f08e5eb96e500e851a80be3277a56", &[0, 1, 3, 4]),
-    exact(
-        "centipede",
-        "91c2098e88a6b13f977af8c003e0bca5",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact(
-        "chopper_command",
-        "c1cb228470a87beb5f36e90ac745da26",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("centipede", "91c2098e88a6b13f977af8c003e0bca5", ALL_ACTIONS),
+    exact("chopper_command", "c1cb228470a87beb5f36e90ac745da26", ALL_ACTIONS),
     exact("crazy_climber", "55ef7b65066428367844342ed59f956c", &[0, 2, 3, 4, 5, 6, 7, 8, 9]),
-    exact(
-        "defender",
-        "0f643c34e40e3f1daafd9c524d3ffe64",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("defender", "0f643c34e40e3f1daafd9c524d3ffe64", ALL_ACTIONS),
     differs("demon_attack", "f0e0addc07971561ab80d9abe1b8d333", &[0, 1, 3, 4, 11, 12], "the first screen differs"),
-    exact(
-        "double_dunk",
-        "368d88a6c071caba60b4f778615aae94",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("double_dunk", "368d88a6c071caba60b4f778615aae94", ALL_ACTIONS),
     exact("enduro", "94b92a882f6dbaa6993a46e2dcc58402", &[0, 1, 3, 4, 5, 8, 9, 11, 12]),
-    differs(
-        "fishing_derby",
-        "b8865f05676e64f3bec72b9defdacfa7",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 2",
-    ),
+    differs("fishing_derby", "b8865f05676e64f3bec72b9defdacfa7", ALL_ACTIONS, "screens part from ale-py at frame 2"),
     differs("freeway", "8e0ab801b1705a740b476b7f588c6d16", &[0, 2, 5], "screens part from ale-py at frame 655"),
-    differs(
-        "frostbite",
-        "4ca73eb959299471788f0b685c3ba0b5",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 2",
-    ),
+    differs("frostbite", "4ca73eb959299471788f0b685c3ba0b5", ALL_ACTIONS, "screens part from ale-py at frame 2"),
     exact("gopher", "c16c79aad6272baffb8aae9a7fff0864", &[0, 1, 2, 3, 4, 10, 11, 12]),
-    exact(
-        "gravitar",
-        "8ac18076d01a6b63acf6e2cab4968940",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact("hero", "fca4a5be1251927027f2c24774a02160", &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]),
-    differs(
-        "ice_hockey",
-        "a4c08c4994eb9d24fb78be1793e82e26",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 65",
-    ),
-    exact(
-        "jamesbond",
-        "e51030251e440cffaab1ac63438b44ae",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact(
-        "kangaroo",
-        "4326edb70ff20d0ee5ba58fa5cb09d60",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact("krull", "4baada22435320d185c95b7dd2bcdb24", &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]),
+    exact("gravitar", "8ac18076d01a6b63acf6e2cab4968940", ALL_ACTIONS),
+    exact("hero", "fca4a5be1251927027f2c24774a02160", ALL_ACTIONS),
+    differs("ice_hockey", "a4c08c4994eb9d24fb78be1793e82e26", ALL_ACTIONS, "screens part from ale-py at frame 65"),
+    exact("jamesbond", "e51030251e440cffaab1ac63438b44ae", ALL_ACTIONS),
+    exact("kangaroo", "4326edb70ff20d0ee5ba58fa5cb09d60", ALL_ACTIONS),
+    exact("krull", "4baada22435320d185c95b7dd2bcdb24", ALL_ACTIONS),
     exact("kung_fu_master", "5b92a93b23523ff16e2789b820e2a4c5", &[0, 2, 3, 4, 5, 8, 9, 11, 12, 13, 14, 15, 16, 17]),
-    exact(
-        "montezuma_revenge",
-        "3347a6dd59049b15a38394aa2dafa585",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("montezuma_revenge", "3347a6dd59049b15a38394aa2dafa585", ALL_ACTIONS),
     exact("ms_pacman", "87e79cd41ce136fd4f72cc6e2c161bee", &[0, 2, 3, 4, 5, 6, 7, 8, 9]),
     exact("name_this_game", "36306070f0c90a72461551a7a4f3a209", &[0, 1, 3, 4, 11, 12]),
     exact("phoenix", "7e52a95074a66640fcfde124fffd491a", &[0, 1, 3, 4, 5, 11, 12, 13]),
-    exact(
-        "pitfall",
-        "3e90cf23106f2e08b2781e41299de556",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("pitfall", "3e90cf23106f2e08b2781e41299de556", ALL_ACTIONS),
     exact("pong", "60e0ea3cbe0913d39803477945e9e5ec", &[0, 1, 3, 4, 11, 12]),
-    differs(
-        "private_eye",
-        "ef3a4f64b6494ba770862768caf04b86",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "the first screen differs",
-    ),
+    differs("private_eye", "ef3a4f64b6494ba770862768caf04b86", ALL_ACTIONS, "the first screen differs"),
     exact("qbert", "484b0076816a104875e00467d431c2d2", &[0, 1, 2, 3, 4, 5]),
-    exact(
-        "riverraid",
-        "393948436d1f4cc3192410bb918f9724",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact(
-        "road_runner",
-        "ce5cc62608be2cd3ed8abd844efb8919",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    exact(
-        "robotank",
-        "4f618c2429138e0280969193ed6c107e",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
-    differs(
-        "seaquest",
-        "240bfbac5163af4df5ae713985386f92",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 1",
-    ),
+    exact("riverraid", "393948436d1f4cc3192410bb918f9724", ALL_ACTIONS),
+    exact("road_runner", "ce5cc62608be2cd3ed8abd844efb8919", ALL_ACTIONS),
+    exact("robotank", "4f618c2429138e0280969193ed6c107e", ALL_ACTIONS),
+    differs("seaquest", "240bfbac5163af4df5ae713985386f92", ALL_ACTIONS, "screens part from ale-py at frame 1"),
     exact("skiing", "b76fbadc8ffb1f83e2ca08b6fb4d6c9f", &[0, 3, 4]),
-    differs(
-        "solaris",
-        "e72eb8d4410152bdcb69e7fba327b420",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "the first screen differs",
-    ),
+    differs("solaris", "e72eb8d4410152bdcb69e7fba327b420", ALL_ACTIONS, "the first screen differs"),
     exact("space_invaders", "72ffbef6504b75e69ee1045af9075f66", &[0, 1, 3, 4, 11, 12]),
-    exact(
-        "star_gunner",
-        "a3c1c70024d7aabb41381adbfb6d3b25",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("star_gunner", "a3c1c70024d7aabb41381adbfb6d3b25", ALL_ACTIONS),
     Game {
         name: "surround",
         md5: "4d7517ae69f95cfbc053be01312b7dba",
@@ -204,20 +113,11 @@ pub const GAMES: [Game; 57] = [
         fidelity: Fidelity::Unsupported,
         note: SURROUND,
     },
-    differs(
-        "tennis",
-        "42cdd6a9e42a3639e190722b8ea3fc51",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 57",
-    ),
+    differs("tennis", "42cdd6a9e42a3639e190722b8ea3fc51", ALL_ACTIONS, "screens part from ale-py at frame 57"),
     exact("time_pilot", "fc2104dd2dadf9a6176c1c1c8f87ced9", &[0, 1, 2, 3, 4, 5, 10, 11, 12, 13]),
     exact("tutankham", "085322bae40d904f53bdcc56df0593fc", &[0, 2, 3, 4, 5, 10, 11, 12]),
     exact("up_n_down", "a499d720e7ee35c62424de882a3351b6", &[0, 1, 2, 5, 10, 13]),
-    exact(
-        "venture",
-        "3e899eba0ca8cd2972da1ae5479b4f0d",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    exact("venture", "3e899eba0ca8cd2972da1ae5479b4f0d", ALL_ACTIONS),
     exact("video_pinball", "107cc025334211e6d29da0b6be46aec7", &[0, 1, 2, 3, 4, 5, 10, 11, 12]),
     differs(
         "wizard_of_wor",
@@ -225,17 +125,8 @@ pub const GAMES: [Game; 57] = [
         &[0, 1, 2, 3, 4, 5, 10, 11, 12, 13],
         "screens part from ale-py at frame 211",
     ),
-    differs(
-        "yars_revenge",
-        "c5930d0e8cdae3e037349bfa08e871be",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-        "screens part from ale-py at frame 6",
-    ),
-    exact(
-        "zaxxon",
-        "eea0da9b987d661264cce69a7c13c3bd",
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-    ),
+    differs("yars_revenge", "c5930d0e8cdae3e037349bfa08e871be", ALL_ACTIONS, "screens part from ale-py at frame 6"),
+    exact("zaxxon", "eea0da9b987d661264cce69a7c13c3bd", ALL_ACTIONS),
 ];
 
 /// Why Surround is missing.

@@ -1,7 +1,7 @@
 //! The `[env]` options of every `atari/*` game, and building B copies of one.
 
 use super::environment::{Atari, Preprocessing};
-use super::games::{self, Fidelity, Game};
+use super::games::{self, Fidelity, Game, ALL_ACTIONS};
 use super::rom::RomDir;
 use crate::registry::{self, EnvOption};
 use crate::{env_seed, EnvError, EnvSpec, VecEnv, Vectorized};
@@ -127,11 +127,7 @@ impl AtariOptions {
 
     /// The agent's actions in ALE's numbering.
     fn actions(&self, game: &Game) -> Vec<u8> {
-        if self.full_action_space {
-            (0..18).collect()
-        } else {
-            game.minimal_actions.to_vec()
-        }
+        if self.full_action_space { ALL_ACTIONS } else { game.minimal_actions }.to_vec()
     }
 }
 
