@@ -5,7 +5,7 @@ use mgrl_agents::td::TdAgent;
 use mgrl_agents::Agent;
 use mgrl_core::config::Experiment;
 use mgrl_envs::registry::EnvEntry;
-use mgrl_envs::{Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
+use mgrl_envs::{Env, EnvError, EnvSpec, Obs, Transition, VecEnv, Vectorized};
 
 // Link the built-in plugins (they register through inventory when linked).
 use mgrl_returns as _;
@@ -18,13 +18,13 @@ struct Faulty {
 }
 
 impl Env for Faulty {
-    fn reset(&mut self, obs: &mut [f32]) {
-        obs.fill(1.0);
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
+        obs.fill(O::from_real(1.0));
     }
 
-    fn step(&mut self, _action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, _action: usize, obs: &mut [O]) -> Transition {
         self.steps += 1;
-        obs.fill(1.0);
+        obs.fill(O::from_real(1.0));
         let fail = self.steps == 6;
         if fail && self.panics {
             panic!("the emulator lost its state");

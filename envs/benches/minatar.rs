@@ -1,6 +1,7 @@
 //! Environment steps per second of the five MinAtar games: one vectorised step of B = 1024
 //! copies with uniformly random actions (drawn beforehand), every observation written, sticky
-//! actions and ramping on (the defaults), on one thread and on all cores (as registered).
+//! actions and ramping on (the defaults), on one thread and on all cores (as registered), with
+//! the observations as f32 and as bytes.
 //! Run: `cargo bench -p mgrl-envs --bench minatar`; `scripts/minatar_bench.sh` measures
 //! gymnax and the Python package for comparison.
 
@@ -31,10 +32,19 @@ fn steps<G: Game>(c: &mut Criterion) {
         let mut out = StepBuffers::new(env.spec(), B);
         env.reset(&mut out.obs).unwrap();
         let mut i = 0;
-        group.bench_function(BenchmarkId::new(format!("B{B}"), threads), |bench| {
+        group.bench_function(BenchmarkId::new(format!("B{B}"), &threads), |bench| {
             bench.iter(|| {
                 i = (i + 1) % ACTION_SETS;
                 env.step(&actions[i], &mut out).unwrap();
+            })
+        });
+        // The observations as bytes (`step_u8`): no widening to f32, a quarter of the writes.
+        let mut bytes = StepBuffers::<u8>::new(env.spec(), B);
+        env.reset_u8(&mut bytes.obs).unwrap();
+        group.bench_function(BenchmarkId::new(format!("B{B}"), format!("{threads}-bytes")), |bench| {
+            bench.iter(|| {
+                i = (i + 1) % ACTION_SETS;
+                env.step_u8(&actions[i], &mut bytes).unwrap();
             })
         });
     }

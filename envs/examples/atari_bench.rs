@@ -8,9 +8,11 @@
 //!   frames an episode at most), ENVS environments stepped together on THREADS threads with
 //!   uniformly random actions, every observation written as f32 (what agents read). Frames are
 //!   4 × steps, as EnvPool and ale-py's vector environment count them.
+//! - `vec-bytes`: `vec` with the observations as bytes (`step_u8`), as the peers hand them out.
 //!
-//! Usage: `atari_bench raw|vec GAME [ENVS] [THREADS] [SECONDS]` (defaults 8, 2, 5), with the
-//! ROMs in `MGRL_ATARI_ROMS`. Prints one line: `mgrl <mode> <game> <envs> <threads> <frames/s>`.
+//! Usage: `atari_bench raw|vec|vec-bytes GAME [ENVS] [THREADS] [SECONDS]` (defaults 8, 2, 5),
+//! with the ROMs in `MGRL_ATARI_ROMS`. Prints one line: `<peer> <mode> <game> <envs> <threads>
+//! <frames/s>`, the peer `mgrl`, or `mgrl-bytes` for `vec-bytes` (whose mode is `vec`).
 
 use mgrl_envs::atari::{self, Ale, RomDir};
 use mgrl_envs::{StepBuffers, VecEnv};
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: atari_bench raw|vec GAME [ENVS] [THREADS] [SECONDS]";
+    let usage = "usage: atari_bench raw|vec|vec-bytes GAME [ENVS] [THREADS] [SECONDS]";
     let (Some(mode), Some(name)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -50,18 +52,28 @@ fn main() {
             }
             frames as f64 / start.elapsed().as_secs_f64()
         }
-        "vec" => {
+        "vec" | "vec-bytes" => {
             let mut env = atari::vectorized(game, envs, 0, &toml::Table::new())
                 .unwrap_or_else(|e| panic!("{e}"))
                 .with_threads(threads);
             let n = env.spec().num_actions;
-            let mut out = StepBuffers::new(env.spec(), envs);
-            env.reset(&mut out.obs).unwrap();
+            let (mut wide, mut bytes) =
+                (StepBuffers::<f32>::new(env.spec(), envs), StepBuffers::<u8>::new(env.spec(), envs));
+            let as_bytes = mode == "vec-bytes";
+            if as_bytes {
+                env.reset_u8(&mut bytes.obs).unwrap();
+            } else {
+                env.reset(&mut wide.obs).unwrap();
+            }
             let mut actions = vec![0; envs];
             let (mut steps, start) = (0u64, Instant::now());
             while start.elapsed() < duration {
                 actions.iter_mut().for_each(|a| *a = rng.gen_range(0..n));
-                env.step(&actions, &mut out).unwrap();
+                if as_bytes {
+                    env.step_u8(&actions, &mut bytes).unwrap();
+                } else {
+                    env.step(&actions, &mut wide).unwrap();
+                }
                 steps += envs as u64;
             }
             4.0 * steps as f64 / start.elapsed().as_secs_f64()
@@ -71,5 +83,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!("mgrl {mode} {name} {envs} {threads} {fps:.0}");
+    let (peer, mode) = if mode == "vec-bytes" { ("mgrl-bytes", "vec") } else { ("mgrl", mode.as_str()) };
+    println!("{peer} {mode} {name} {envs} {threads} {fps:.0}");
 }

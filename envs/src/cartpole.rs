@@ -21,6 +21,7 @@
 
 use crate::registry::{self, EnvEntry, EnvOption};
 use crate::render::{colour, Canvas, ObsPicture};
+use crate::Obs;
 use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -99,20 +100,20 @@ impl CartPole {
         self.write_obs(obs);
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
         for (o, s) in obs.iter_mut().zip(self.state) {
-            *o = s as f32;
+            *o = O::from_real(s as f32);
         }
     }
 }
 
 impl Env for CartPole {
-    fn reset(&mut self, obs: &mut [f32]) {
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         self.state = std::array::from_fn(|_| self.rng.gen_range(-INITIAL_BOUND..INITIAL_BOUND));
         self.write_obs(obs);
     }
 
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         let [x, x_dot, theta, theta_dot] = self.state;
         let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
         let (sin, cos) = theta.sin_cos();

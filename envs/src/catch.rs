@@ -15,6 +15,7 @@
 //! meta-parameters.
 
 use crate::registry::{self, EnvEntry, EnvOption};
+use crate::Obs;
 use crate::{env_seed, Env, EnvError, EnvSpec, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -99,22 +100,25 @@ impl Catch {
         }
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
-        obs.fill(0.0);
-        obs[self.ball_row * self.columns + self.ball_column] = 1.0;
-        obs[(self.rows - 1) * self.columns + self.paddle_column] = 1.0;
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        obs.fill(O::default());
+        obs[self.ball_row * self.columns + self.ball_column] = O::from_byte(1, 1.0);
+        obs[(self.rows - 1) * self.columns + self.paddle_column] = O::from_byte(1, 1.0);
     }
 }
 
 impl Env for Catch {
-    fn reset(&mut self, obs: &mut [f32]) {
+    /// Cells are 0 or 1.
+    const BYTE_SCALE: Option<f32> = Some(1.0);
+
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         self.ball_row = 0;
         self.ball_column = self.rng.gen_range(0..self.columns);
         self.paddle_column = self.columns / 2;
         self.write_obs(obs);
     }
 
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         // Actions 0, 1, 2 move the paddle by −1, 0, +1, clipped to the board.
         self.paddle_column = (self.paddle_column + action).saturating_sub(1).min(self.columns - 1);
         self.ball_row += 1;

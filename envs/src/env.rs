@@ -1,5 +1,6 @@
 //! A single environment, the unit that [`crate::VecEnv`] implementations step B of.
 
+use crate::obs::Obs;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -20,13 +21,20 @@ pub struct Transition {
 /// Its serde form is its saved state ([`crate::VecEnv::save_state`]): it must hold everything
 /// that decides the environment's future steps, its generator's state included (serde derived
 /// on the struct does).
+///
+/// It writes its observations in the caller's element type ([`crate::obs`]): `f32` always,
+/// `u8` too where they are bytes ([`Env::BYTE_SCALE`]).
 pub trait Env: Send + Serialize + DeserializeOwned {
+    /// For observations that are bytes, the scale s of their f32 values (s · byte); `None`
+    /// for real-valued ones, which are only written as f32.
+    const BYTE_SCALE: Option<f32> = None;
+
     /// Starts an episode and writes its first observation into `obs` (one row, `obs_len`).
-    fn reset(&mut self, obs: &mut [f32]);
+    fn reset<O: Obs>(&mut self, obs: &mut [O]);
 
     /// Takes `action` (already checked to be in range) and writes the next observation into
     /// `obs`; at the end of an episode that is the final observation (no reset here).
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition;
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition;
 
     /// The index of the current state, for environments that number their states.
     fn state_index(&self) -> Option<usize> {

@@ -11,6 +11,7 @@ pub mod env;
 pub mod error;
 pub mod minatar;
 pub mod mrp;
+pub mod obs;
 pub mod play;
 pub mod registry;
 pub mod render;
@@ -22,5 +23,6 @@ pub const ATARI_BUILT: bool = cfg!(feature = "atari");
 
 pub use env::{Env, Transition};
 pub use error::EnvError;
+pub use obs::Obs;
 pub use vec_env::{EnvSpec, EnvState, StepBuffers, VecEnv};
 pub use vectorized::{env_seed, Vectorized};

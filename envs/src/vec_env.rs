@@ -12,11 +12,15 @@
 //!   environments that did not end, `final_obs[i]` is not written.
 //! - Every environment takes a seed: the same seed gives the same episodes.
 //! - Observations are `f32`, one row of [`EnvSpec::obs_len`] per environment, in the layout
-//!   of [`EnvSpec::obs_shape`] (channels first for images: `[C, H, W]`).
+//!   of [`EnvSpec::obs_shape`] (channels first for images: `[C, H, W]`). Environments whose
+//!   observations are bytes ([`VecEnv::byte_scale`]: Atari, MinAtar) also hand them out as
+//!   `u8` ([`VecEnv::reset_u8`], [`VecEnv::step_u8`]), the f32 value being scale · byte
+//!   ([`crate::obs`]).
 //! - Checkpoints: [`VecEnv::save_state`] saves everything that decides the future steps as
 //!   JSON ([`EnvState`]), and [`VecEnv::load_state`] restores it in a fresh environment of the
 //!   same spec and B, so that a resumed run goes on bit for bit without replaying its past.
 
+use crate::obs::Obs;
 use crate::EnvError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -44,13 +48,14 @@ impl EnvSpec {
     }
 }
 
-/// The outputs of one vectorised step, owned by the caller and reused across steps.
+/// The outputs of one vectorised step, owned by the caller and reused across steps;
+/// observations as `f32`, or as bytes (`StepBuffers<u8>`, [`VecEnv::step_u8`]).
 #[derive(Debug, Clone, Default)]
-pub struct StepBuffers {
+pub struct StepBuffers<O = f32> {
     /// `[B, obs_len]`: the next observation (after reset for environments that ended).
-    pub obs: Vec<f32>,
+    pub obs: Vec<O>,
     /// `[B, obs_len]`: the last observation of an episode that ended at this step.
-    pub final_obs: Vec<f32>,
+    pub final_obs: Vec<O>,
     /// `[B]`: the reward of the transition.
     pub rewards: Vec<f32>,
     /// `[B]`: the episode reached a terminal state.
@@ -59,12 +64,12 @@ pub struct StepBuffers {
     pub truncated: Vec<bool>,
 }
 
-impl StepBuffers {
+impl<O: Obs> StepBuffers<O> {
     /// Buffers sized for `spec` and `num_envs`.
     pub fn new(spec: &EnvSpec, num_envs: usize) -> Self {
         StepBuffers {
-            obs: vec![0.0; num_envs * spec.obs_len()],
-            final_obs: vec![0.0; num_envs * spec.obs_len()],
+            obs: vec![O::default(); num_envs * spec.obs_len()],
+            final_obs: vec![O::default(); num_envs * spec.obs_len()],
             rewards: vec![0.0; num_envs],
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
@@ -146,6 +151,26 @@ pub trait VecEnv: Send {
     /// Steps every environment with its action (see the module doc for resets).
     fn step(&mut self, actions: &[usize], out: &mut StepBuffers) -> Result<(), EnvError>;
 
+    /// For environments whose observations are bytes, the scale s of their f32 values
+    /// (s · byte); `None` for others.
+    fn byte_scale(&self) -> Option<f32> {
+        None
+    }
+
+    /// [`VecEnv::reset`] with the observations as bytes; an error where
+    /// [`VecEnv::byte_scale`] is `None`.
+    fn reset_u8(&mut self, obs: &mut [u8]) -> Result<(), EnvError> {
+        let _ = obs;
+        Err(not_bytes(self.spec()))
+    }
+
+    /// [`VecEnv::step`] with the observations as bytes; an error where
+    /// [`VecEnv::byte_scale`] is `None`.
+    fn step_u8(&mut self, actions: &[usize], out: &mut StepBuffers<u8>) -> Result<(), EnvError> {
+        let _ = (actions, out);
+        Err(not_bytes(self.spec()))
+    }
+
     /// The environments' state: every random-number generator, episode step counter and time
     /// limit, and each game's own (positions, timers, sticky action, difficulty ramp); see the
     /// trait doc for what loading it promises.
@@ -165,5 +190,13 @@ pub trait VecEnv: Send {
             message: "this environment does not number its states (per-state meta-parameters need one that does)"
                 .into(),
         })
+    }
+}
+
+/// The error of asking an environment whose observations are not bytes for bytes.
+pub(crate) fn not_bytes(spec: &EnvSpec) -> EnvError {
+    EnvError::Config {
+        env: spec.name.clone(),
+        message: "its observations are not bytes (take them as f32: `reset`, `step`)".into(),
     }
 }

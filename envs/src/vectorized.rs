@@ -6,6 +6,8 @@
 //! steps: handing a share over costs some 10–15 µs (BENCHMARKS.md), where starting a thread per
 //! step cost 60–140 µs.
 
+use crate::obs::Obs;
+use crate::vec_env::not_bytes;
 use crate::{Env, EnvError, EnvSpec, EnvState, StepBuffers, VecEnv};
 use serde::{Deserialize, Serialize};
 
@@ -73,65 +75,8 @@ impl<E: Env> Vectorized<E> {
         &mut self.envs
     }
 
-    fn check(&self, what: &str, got: usize, expected: usize) -> Result<(), EnvError> {
-        if got != expected {
-            return Err(EnvError::Shape { env: self.spec.name.clone(), what: what.into(), expected, got });
-        }
-        Ok(())
-    }
-}
-
-/// The state of a [`Vectorized`] as saved: borrowed to save it, owned when loaded.
-#[derive(Serialize, Deserialize)]
-struct VectorizedState<Steps, Envs> {
-    // Required: a missing time limit is damage, not "no limit".
-    #[serde(deserialize_with = "Option::deserialize")]
-    max_episode_steps: Option<u64>,
-    episode_steps: Steps,
-    envs: Envs,
-}
-
-/// Steps a contiguous slice of environments with their slices of the buffers.
-struct Chunk<'a, E> {
-    envs: &'a mut [E],
-    episode_steps: &'a mut [u64],
-    actions: &'a [usize],
-    obs: &'a mut [f32],
-    final_obs: &'a mut [f32],
-    rewards: &'a mut [f32],
-    terminated: &'a mut [bool],
-    truncated: &'a mut [bool],
-}
-
-impl<E: Env> Chunk<'_, E> {
-    fn step(self, obs_len: usize, max_episode_steps: Option<u64>) {
-        let rows = self.obs.chunks_exact_mut(obs_len).zip(self.final_obs.chunks_exact_mut(obs_len));
-        for (i, (env, (obs, final_obs))) in self.envs.iter_mut().zip(rows).enumerate() {
-            let t = env.step(self.actions[i], obs);
-            self.episode_steps[i] += 1;
-            let truncated = t.truncated || max_episode_steps.is_some_and(|m| self.episode_steps[i] >= m);
-            self.rewards[i] = t.reward;
-            self.terminated[i] = t.terminated;
-            self.truncated[i] = truncated && !t.terminated;
-            if t.terminated || truncated {
-                final_obs.copy_from_slice(obs);
-                env.reset(obs);
-                self.episode_steps[i] = 0;
-            }
-        }
-    }
-}
-
-impl<E: Env> VecEnv for Vectorized<E> {
-    fn spec(&self) -> &EnvSpec {
-        &self.spec
-    }
-
-    fn num_envs(&self) -> usize {
-        self.envs.len()
-    }
-
-    fn reset(&mut self, obs: &mut [f32]) -> Result<(), EnvError> {
+    /// Resets into a buffer of `O` (see [`VecEnv::reset`]).
+    fn reset_into<O: Obs>(&mut self, obs: &mut [O]) -> Result<(), EnvError> {
         let len = self.spec.obs_len();
         self.check("observations", obs.len(), self.envs.len() * len)?;
         for (env, row) in self.envs.iter_mut().zip(obs.chunks_exact_mut(len)) {
@@ -141,7 +86,8 @@ impl<E: Env> VecEnv for Vectorized<E> {
         Ok(())
     }
 
-    fn step(&mut self, actions: &[usize], out: &mut StepBuffers) -> Result<(), EnvError> {
+    /// Steps into buffers of `O` (see [`VecEnv::step`]).
+    fn step_into<O: Obs>(&mut self, actions: &[usize], out: &mut StepBuffers<O>) -> Result<(), EnvError> {
         let (b, len) = (self.envs.len(), self.spec.obs_len());
         self.check("actions", actions.len(), b)?;
         if let Some((index, &action)) = actions.iter().enumerate().find(|(_, &a)| a >= self.spec.num_actions) {
@@ -174,6 +120,91 @@ impl<E: Env> VecEnv for Vectorized<E> {
         // The calling thread steps the first chunk while the pool's threads step the others.
         mgrl_core::parallel::for_each_share(chunks, |c| c.step(len, max));
         Ok(())
+    }
+
+    fn check(&self, what: &str, got: usize, expected: usize) -> Result<(), EnvError> {
+        if got != expected {
+            return Err(EnvError::Shape { env: self.spec.name.clone(), what: what.into(), expected, got });
+        }
+        Ok(())
+    }
+}
+
+/// The state of a [`Vectorized`] as saved: borrowed to save it, owned when loaded.
+#[derive(Serialize, Deserialize)]
+struct VectorizedState<Steps, Envs> {
+    // Required: a missing time limit is damage, not "no limit".
+    #[serde(deserialize_with = "Option::deserialize")]
+    max_episode_steps: Option<u64>,
+    episode_steps: Steps,
+    envs: Envs,
+}
+
+/// Steps a contiguous slice of environments with their slices of the buffers (observations
+/// of element type `O`).
+struct Chunk<'a, E, O> {
+    envs: &'a mut [E],
+    episode_steps: &'a mut [u64],
+    actions: &'a [usize],
+    obs: &'a mut [O],
+    final_obs: &'a mut [O],
+    rewards: &'a mut [f32],
+    terminated: &'a mut [bool],
+    truncated: &'a mut [bool],
+}
+
+impl<E: Env, O: Obs> Chunk<'_, E, O> {
+    fn step(self, obs_len: usize, max_episode_steps: Option<u64>) {
+        let rows = self.obs.chunks_exact_mut(obs_len).zip(self.final_obs.chunks_exact_mut(obs_len));
+        for (i, (env, (obs, final_obs))) in self.envs.iter_mut().zip(rows).enumerate() {
+            let t = env.step(self.actions[i], obs);
+            self.episode_steps[i] += 1;
+            let truncated = t.truncated || max_episode_steps.is_some_and(|m| self.episode_steps[i] >= m);
+            self.rewards[i] = t.reward;
+            self.terminated[i] = t.terminated;
+            self.truncated[i] = truncated && !t.terminated;
+            if t.terminated || truncated {
+                final_obs.copy_from_slice(obs);
+                env.reset(obs);
+                self.episode_steps[i] = 0;
+            }
+        }
+    }
+}
+
+impl<E: Env> VecEnv for Vectorized<E> {
+    fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    fn num_envs(&self) -> usize {
+        self.envs.len()
+    }
+
+    fn reset(&mut self, obs: &mut [f32]) -> Result<(), EnvError> {
+        self.reset_into(obs)
+    }
+
+    fn step(&mut self, actions: &[usize], out: &mut StepBuffers) -> Result<(), EnvError> {
+        self.step_into(actions, out)
+    }
+
+    fn byte_scale(&self) -> Option<f32> {
+        E::BYTE_SCALE
+    }
+
+    fn reset_u8(&mut self, obs: &mut [u8]) -> Result<(), EnvError> {
+        if E::BYTE_SCALE.is_none() {
+            return Err(not_bytes(&self.spec));
+        }
+        self.reset_into(obs)
+    }
+
+    fn step_u8(&mut self, actions: &[usize], out: &mut StepBuffers<u8>) -> Result<(), EnvError> {
+        if E::BYTE_SCALE.is_none() {
+            return Err(not_bytes(&self.spec));
+        }
+        self.step_into(actions, out)
     }
 
     fn save_state(&self) -> Result<EnvState, EnvError> {

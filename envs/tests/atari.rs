@@ -135,7 +135,7 @@ fn bad_rom_folders_and_files_are_errors_that_say_how_to_fetch_the_roms() {
 
 #[test]
 fn no_op_starts_last_one_to_noop_max_frames() {
-    let mut obs = vec![0.0; 4 * 84 * 84];
+    let mut obs = vec![0; 4 * 84 * 84];
     let mut seen = std::collections::BTreeSet::new();
     for seed in 0..150 {
         let mut env = one("breakout", &table(&[("noop_max", 30.into())]), seed);

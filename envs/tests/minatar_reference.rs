@@ -82,9 +82,9 @@ struct Coverage {
     highest_ramp: u32,
 }
 
-fn as_bits(obs: &[f32]) -> Vec<bool> {
-    assert!(obs.iter().all(|&v| v == 0.0 || v == 1.0), "observations are 0 or 1");
-    obs.iter().map(|&v| v == 1.0).collect()
+fn as_bits(obs: &[u8]) -> Vec<bool> {
+    assert!(obs.iter().all(|&v| v <= 1), "observations are 0 or 1");
+    obs.iter().map(|&v| v == 1).collect()
 }
 
 /// Replays `envs/tests/data/minatar/<file>.bin` through game `G`, asserting every step.
@@ -96,7 +96,7 @@ fn replay<G: Game>(file: &str) -> Coverage {
     assert_eq!(usize::from(r.u8()), G::CHANNELS.len(), "channels");
     assert_eq!(usize::from(r.u8()), G::ACTIONS.len(), "actions");
     let len = MinAtar::<G, ReplaySource>::obs_len();
-    let mut obs = vec![0.0; len];
+    let mut obs = vec![0; len];
     let mut coverage = Coverage::default();
     for run in 0..r.varint() {
         let sticky_action_prob = r.f64();
@@ -109,7 +109,7 @@ fn replay<G: Game>(file: &str) -> Coverage {
             env.random_mut().extend(draws);
             env.reset(&mut obs);
             let mut expected = r.packed(len);
-            let check = |env: &mut MinAtar<G, ReplaySource>, obs: &[f32], expected: &[bool], at: &str| {
+            let check = |env: &mut MinAtar<G, ReplaySource>, obs: &[u8], expected: &[bool], at: &str| {
                 let random = env.random_mut();
                 assert_eq!(random.mismatch(), None, "{at}");
                 assert_eq!(random.remaining(), 0, "{at}: draws recorded but not taken");

@@ -2,7 +2,7 @@
 //! same-step automatic reset with the final observation kept, time limits, the same results
 //! on any number of threads, and errors that name the environment, the index and the range.
 
-use mgrl_envs::{env_seed, Env, EnvError, EnvSpec, StepBuffers, Transition, VecEnv, Vectorized};
+use mgrl_envs::{env_seed, Env, EnvError, EnvSpec, Obs, StepBuffers, Transition, VecEnv, Vectorized};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -20,20 +20,20 @@ impl Countdown {
         Countdown { left: 0, episode: 0, rng: ChaCha8Rng::seed_from_u64(seed) }
     }
 
-    fn write(&self, obs: &mut [f32]) {
-        obs[0] = self.left as f32;
-        obs[1] = self.episode as f32;
+    fn write<O: Obs>(&self, obs: &mut [O]) {
+        obs[0] = O::from_real(self.left as f32);
+        obs[1] = O::from_real(self.episode as f32);
     }
 }
 
 impl Env for Countdown {
-    fn reset(&mut self, obs: &mut [f32]) {
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         self.left = self.rng.gen_range(1..=6);
         self.episode += 1;
         self.write(obs);
     }
 
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         self.left -= 1;
         self.write(obs);
         Transition { reward: action as f32, terminated: self.left == 0, truncated: false }
@@ -219,14 +219,14 @@ fn an_empty_batch_is_an_error() {
 struct MaybeExploding(Option<Countdown>);
 
 impl Env for MaybeExploding {
-    fn reset(&mut self, obs: &mut [f32]) {
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         match &mut self.0 {
             Some(c) => c.reset(obs),
-            None => obs.fill(0.0),
+            None => obs.fill(O::default()),
         }
     }
 
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         match &mut self.0 {
             Some(c) => c.step(action, obs),
             None => panic!("exploding environment stepped"),

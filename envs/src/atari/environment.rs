@@ -18,11 +18,15 @@
 use super::ale::{Ale, SCREEN_HEIGHT, SCREEN_LEN, SCREEN_WIDTH};
 use super::preprocess::{max_pool, AreaResize, FrameStack};
 use super::rom::{Rom, RomDir};
+use crate::Obs;
 use crate::{Env, Transition};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+
+/// The f32 value of a pixel byte b is b / 255.
+const SCALE: f32 = 1.0 / 255.0;
 
 /// The preprocessing of one environment, from the `[env]` options (checked there).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,12 +91,6 @@ impl Atari {
         self.pre.frame_stack * self.pre.screen_size * self.pre.screen_size
     }
 
-    /// The observation as bytes (`[frame_stack, side, side]`, 0–255), for networks that take
-    /// bytes and for tests.
-    pub fn write_obs_u8(&self, out: &mut [u8]) {
-        self.stack.write_u8(out);
-    }
-
     /// The emulator, e.g. for its lives or frame counter.
     pub fn ale(&self) -> &Ale {
         &self.ale
@@ -137,7 +135,10 @@ impl Atari {
 }
 
 impl Env for Atari {
-    fn reset(&mut self, obs: &mut [f32]) {
+    /// Grayscale pixels 0–255, as f32 in [0, 1].
+    const BYTE_SCALE: Option<f32> = Some(SCALE);
+
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         if self.needs_reset || self.ale.game_over() {
             self.reset_game();
         }
@@ -147,11 +148,11 @@ impl Env for Atari {
         self.screens[1].fill(0);
         self.shrink();
         self.stack.fill(&self.small);
-        self.stack.write_f32(obs);
+        self.stack.write(obs, SCALE);
     }
 
     /// `action` indexes the action set (checked by the vectoriser).
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         let action = self.pre.actions[action];
         let skip = self.pre.frame_skip;
         let mut reward = 0i64;
@@ -184,7 +185,7 @@ impl Env for Atari {
         }
         self.shrink();
         self.stack.push(&self.small);
-        self.stack.write_f32(obs);
+        self.stack.write(obs, SCALE);
         Transition { reward: reward as f32, terminated, truncated: truncated && !terminated }
     }
 }

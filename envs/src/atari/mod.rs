@@ -8,11 +8,8 @@
 //!
 //! - ROMs: the ones that ship in the `ale-py` wheel, fetched by `scripts/fetch-atari-roms.sh`
 //!   and found through [`rom::RomDir`]; each is checked by MD5 before ALE opens it.
-//! - Observations: `[frame_stack, side, side]` grayscale as f32 in [0, 1] (byte / 255): the
-//!   [`crate::VecEnv`] trait carries f32 rows. [`Atari::write_obs_u8`] gives the bytes; taking
-//!   them through the trait would need an element type on [`crate::EnvSpec`] and byte buffers
-//!   in [`crate::StepBuffers`] (and a network input that converts), which is a change to the
-//!   trait and its agents, not made here.
+//! - Observations: `[frame_stack, side, side]` grayscale bytes, handed out as bytes
+//!   ([`crate::VecEnv::step_u8`]) or as f32 in [0, 1] (byte / 255, [`crate::VecEnv::step`]).
 //! - Actions index the game's minimal action set ([`games::Game::minimal_actions`], in ALE's
 //!   numbering and order), or all 18 with `full_action_space`.
 //! - Saved state ([`crate::VecEnv::save_state`]): each emulator's `cloneSystemState`, with the

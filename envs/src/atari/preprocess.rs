@@ -9,6 +9,8 @@
 //! (`ResizeArea_Invoker`), rounded half to even (`saturate_cast<uchar>`).
 //! envs/tests/atari_preprocessing.rs compares it with OpenCV's output pixel for pixel.
 
+use crate::Obs;
+
 /// `a[i] = max(a[i], b[i])`: the two last frames of an action repeat, so that objects drawn
 /// on alternate frames show.
 pub fn max_pool(a: &mut [u8], b: &[u8]) {
@@ -153,22 +155,14 @@ impl FrameStack {
         self.head = (self.head + 1) % self.depth;
     }
 
-    /// Writes the stack, oldest frame first, as bytes (`[depth, frame]`).
-    pub fn write_u8(&self, out: &mut [u8]) {
-        let len = self.frame_len;
-        for (k, o) in out.chunks_exact_mut(len).enumerate().take(self.depth) {
-            let slot = (self.head + k) % self.depth;
-            o.copy_from_slice(&self.frames[slot * len..(slot + 1) * len]);
-        }
-    }
-
-    /// Writes the stack, oldest frame first, as `f32` in [0, 1] (byte / 255).
-    pub fn write_f32(&self, out: &mut [f32]) {
+    /// Writes the stack, oldest frame first (`[depth, frame]`), a byte b as `O::from_byte(b,
+    /// scale)`.
+    pub fn write<O: Obs>(&self, out: &mut [O], scale: f32) {
         let len = self.frame_len;
         for (k, o) in out.chunks_exact_mut(len).enumerate().take(self.depth) {
             let slot = (self.head + k) % self.depth;
             for (o, &b) in o.iter_mut().zip(&self.frames[slot * len..(slot + 1) * len]) {
-                *o = f32::from(b) / 255.0;
+                *o = O::from_byte(b, scale);
             }
         }
     }
@@ -217,13 +211,10 @@ mod tests {
         s.push(&[2, 2]);
         s.push(&[3, 3]);
         let mut out = [0u8; 6];
-        s.write_u8(&mut out);
+        s.write(&mut out, 1.0);
         assert_eq!(out, [1, 1, 2, 2, 3, 3]);
         s.push(&[4, 4]);
-        s.write_u8(&mut out);
+        s.write(&mut out, 1.0);
         assert_eq!(out, [2, 2, 3, 3, 4, 4]);
-        let mut f = [0f32; 6];
-        s.write_f32(&mut f);
-        assert_eq!(f[5], 4.0 / 255.0);
     }
 }

@@ -10,6 +10,7 @@
 use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use crate::Obs;
 use serde::{Deserialize, Serialize};
 
 const PLAYER: usize = 0;
@@ -153,15 +154,16 @@ impl Game for Asterix {
         (reward, self.terminal)
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        let one = O::from_byte(1, 1.0);
         let cell = |y: i32, x: i32| (y * 10 + x) as usize;
-        obs[PLAYER * CELLS + cell(self.player_y, self.player_x)] = 1.0;
+        obs[PLAYER * CELLS + cell(self.player_y, self.player_x)] = one;
         for e in self.entities.iter().flatten() {
             let channel = if e.gold { GOLD } else { ENEMY };
-            obs[channel * CELLS + cell(e.y, e.x)] = 1.0;
+            obs[channel * CELLS + cell(e.y, e.x)] = one;
             let back = if e.right { e.x - 1 } else { e.x + 1 };
             if (0..=9).contains(&back) {
-                obs[TRAIL * CELLS + cell(e.y, back)] = 1.0;
+                obs[TRAIL * CELLS + cell(e.y, back)] = one;
             }
         }
     }

@@ -10,6 +10,7 @@
 use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use crate::Obs;
 use serde::{Deserialize, Serialize};
 
 const PADDLE: usize = 0;
@@ -120,11 +121,12 @@ impl Game for Breakout {
         (reward, self.terminal)
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        let one = O::from_byte(1, 1.0);
         let cell = |y: i32, x: i32| (y * 10 + x) as usize;
-        obs[PADDLE * CELLS + cell(9, self.paddle)] = 1.0;
-        obs[BALL * CELLS + cell(self.ball_y, self.ball_x)] = 1.0;
-        obs[TRAIL * CELLS + cell(self.last_y, self.last_x)] = 1.0;
+        obs[PADDLE * CELLS + cell(9, self.paddle)] = one;
+        obs[BALL * CELLS + cell(self.ball_y, self.ball_x)] = one;
+        obs[TRAIL * CELLS + cell(self.last_y, self.last_x)] = one;
         self.bricks.write(&mut obs[BRICK * CELLS..(BRICK + 1) * CELLS]);
     }
 

@@ -2,6 +2,7 @@
 //! sticky actions and maps the agent's action set onto the game's.
 
 use super::{Action, Game, RandomSource, SeededSource, CELLS};
+use crate::Obs;
 use crate::{Env, Transition};
 
 /// A game `G` drawing from `R`, with sticky actions.
@@ -41,20 +42,23 @@ impl<G: Game, R: RandomSource> MinAtar<G, R> {
         &mut self.random
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
-        obs.fill(0.0);
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        obs.fill(O::default());
         self.game.write_obs(obs);
     }
 }
 
 impl<G: Game, R: RandomSource> Env for MinAtar<G, R> {
-    fn reset(&mut self, obs: &mut [f32]) {
+    /// Each cell of each channel is 0 or 1.
+    const BYTE_SCALE: Option<f32> = Some(1.0);
+
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         self.game.reset(&mut self.random);
         self.write_obs(obs);
     }
 
     /// `action` indexes [`Game::ACTIONS`] (checked by the vectoriser).
-    fn step(&mut self, action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, action: usize, obs: &mut [O]) -> Transition {
         let mut action = G::ACTIONS[action];
         if self.random.rand() < self.sticky_action_prob {
             action = self.last_action;

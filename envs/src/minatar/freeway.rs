@@ -10,6 +10,7 @@
 use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use crate::Obs;
 use serde::{Deserialize, Serialize};
 
 const CHICKEN: usize = 0;
@@ -130,16 +131,17 @@ impl Game for Freeway {
         (reward, self.terminal)
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        let one = O::from_byte(1, 1.0);
         let cell = |y: i32, x: i32| (y * 10 + x) as usize;
-        obs[CHICKEN * CELLS + cell(self.pos, 4)] = 1.0;
+        obs[CHICKEN * CELLS + cell(self.pos, 4)] = one;
         for car in &self.cars {
-            obs[CAR * CELLS + cell(car.y, car.x)] = 1.0;
+            obs[CAR * CELLS + cell(car.y, car.x)] = one;
             let back = (car.x + if car.speed > 0 { -1 } else { 1 }).rem_euclid(10);
             // A speed of 0 (probability 2⁻⁵³ a car) has no trail channel in the reference either.
             if car.speed != 0 {
                 let channel = SPEED1 + car.speed.unsigned_abs() as usize - 1;
-                obs[channel * CELLS + cell(car.y, back)] = 1.0;
+                obs[channel * CELLS + cell(car.y, back)] = one;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! sticky actions or the choice of action set (those are [`super::MinAtar`]'s).
 
 use super::RandomSource;
+use crate::Obs;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -39,9 +40,9 @@ pub trait Game: Send + Serialize + DeserializeOwned {
     /// game that is over stays over and gives 0 (as the reference's `act`).
     fn act(&mut self, action: Action, random: &mut impl RandomSource) -> (f32, bool);
 
-    /// Writes the observation into `obs` (`[channels, 10, 10]`, already all 0): 1.0 at every
+    /// Writes the observation into `obs` (`[channels, 10, 10]`, already all 0): 1 at every
     /// cell a channel marks.
-    fn write_obs(&self, obs: &mut [f32]);
+    fn write_obs<O: Obs>(&self, obs: &mut [O]);
 
     /// How far difficulty has ramped (the reference's `difficulty_ramp`); `None` for games
     /// without ramping.

@@ -1,6 +1,8 @@
 //! A 10 × 10 boolean map as the bits of one `u128`: cell (row y, column x) is bit 10·y + x.
 //! Whole-map moves (numpy's `np.roll` of the reference games) are shifts and masks.
 
+use crate::Obs;
+
 /// The side of every MinAtar map.
 pub const SIDE: usize = 10;
 
@@ -125,11 +127,11 @@ impl Grid {
         }
     }
 
-    /// Writes 1.0 into `channel` (100 cells, row-major) at every cell set; others untouched.
-    pub fn write(self, channel: &mut [f32]) {
+    /// Writes 1 into `channel` (100 cells, row-major) at every cell set; others untouched.
+    pub fn write<O: Obs>(self, channel: &mut [O]) {
         let mut bits = self.0;
         while bits != 0 {
-            channel[bits.trailing_zeros() as usize] = 1.0;
+            channel[bits.trailing_zeros() as usize] = O::from_byte(1, 1.0);
             bits &= bits - 1;
         }
     }
@@ -188,9 +190,9 @@ mod tests {
         assert_eq!(g.count(), 7);
         assert!(g.row_any(9) && !g.row_any(1) && g.column_any(9) && !g.column_any(1));
         assert_eq!((g.lowest_in_column(0), g.lowest_in_column(4), g.lowest_in_column(5)), (Some(9), Some(3), None));
-        let mut channel = [0.0; CELLS];
+        let mut channel = [0u8; CELLS];
         g.write(&mut channel);
-        assert_eq!(channel.iter().filter(|&&v| v == 1.0).count(), 7);
-        assert_eq!(channel[34], 1.0);
+        assert_eq!(channel.iter().filter(|&&v| v == 1).count(), 7);
+        assert_eq!(channel[34], 1);
     }
 }

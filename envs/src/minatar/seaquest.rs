@@ -18,6 +18,7 @@ use super::options::{make, spec_of, OPTIONS};
 use super::python_list::{remove_first_equal, remove_self, ReversedCursor};
 use super::{Action, Game, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use crate::Obs;
 use serde::{Deserialize, Serialize};
 
 const SUB_FRONT: usize = 0;
@@ -408,10 +409,11 @@ impl Game for Seaquest {
         (reward, self.terminal)
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        let one = O::from_byte(1, 1.0);
         let mut mark = |channel: usize, y: i32, x: i32| {
             if (0..10).contains(&y) && (0..10).contains(&x) {
-                obs[channel * CELLS + (y * 10 + x) as usize] = 1.0;
+                obs[channel * CELLS + (y * 10 + x) as usize] = one;
             }
         };
         mark(SUB_FRONT, self.sub_y, self.sub_x);

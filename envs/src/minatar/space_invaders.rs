@@ -13,6 +13,7 @@
 use super::options::{make, spec_of, OPTIONS};
 use super::{Action, Game, Grid, RandomSource, CELLS};
 use crate::registry::EnvEntry;
+use crate::Obs;
 use serde::{Deserialize, Serialize};
 
 const CANNON: usize = 0;
@@ -144,8 +145,9 @@ impl Game for SpaceInvaders {
         (kills.count() as f32, self.terminal)
     }
 
-    fn write_obs(&self, obs: &mut [f32]) {
-        obs[CANNON * CELLS + 90 + self.pos] = 1.0;
+    fn write_obs<O: Obs>(&self, obs: &mut [O]) {
+        let one = O::from_byte(1, 1.0);
+        obs[CANNON * CELLS + 90 + self.pos] = one;
         let mut channel = |c: usize, g: Grid| g.write(&mut obs[c * CELLS..(c + 1) * CELLS]);
         channel(ALIEN, self.aliens);
         channel(if self.alien_dir < 0 { ALIEN_LEFT } else { ALIEN_RIGHT }, self.aliens);

@@ -5,6 +5,7 @@
 //! and the episode terminates after state N−1. Observations are one-hot vectors of the
 //! state (a linear value on them is tabular); there is one action.
 
+use crate::Obs;
 use crate::{Env, Transition};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -40,22 +41,25 @@ impl ChainMrp {
         self.rewards.len()
     }
 
-    fn write_obs(&self, state: Option<usize>, obs: &mut [f32]) {
-        obs.fill(0.0);
+    fn write_obs<O: Obs>(&self, state: Option<usize>, obs: &mut [O]) {
+        obs.fill(O::default());
         if let Some(s) = state {
-            obs[s] = 1.0;
+            obs[s] = O::from_byte(1, 1.0);
         }
     }
 }
 
 impl Env for ChainMrp {
-    fn reset(&mut self, obs: &mut [f32]) {
+    /// One-hot: 0 or 1.
+    const BYTE_SCALE: Option<f32> = Some(1.0);
+
+    fn reset<O: Obs>(&mut self, obs: &mut [O]) {
         self.state = 0;
         self.last_reward = 0.0;
         self.write_obs(Some(0), obs);
     }
 
-    fn step(&mut self, _action: usize, obs: &mut [f32]) -> Transition {
+    fn step<O: Obs>(&mut self, _action: usize, obs: &mut [O]) -> Transition {
         let reward = match self.rewards[self.state] {
             StateReward::Constant(r) => r,
             StateReward::Gaussian { mean, std } => {
