@@ -7,6 +7,8 @@
 # mgrl's figure includes its start-up (the run's own wall clock); JAX's excludes compilation
 # and one warm-up update (bench_purejaxrl.py times only the updates).
 # Usage: scripts/bench_training.sh [REPEATS] [UPDATES]   (defaults 3 and 100)
+#   BEFORE=path/to/another/mgrl: that build measured too, in the same alternation (e.g. the
+#   commit before a change), in its own columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-3}
@@ -16,11 +18,13 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # mgrl: frames/s of one run of UPDATES updates (its own wall clock, startup included).
-mgrl_fps() {  # network meta out
+mgrl_fps() {  # binary network meta out
+    local bin=$1
+    shift
     local sets=(--set "run.updates=$UPDATES" --set "run.checkpoint_interval=100000")
     [ "$1" = mlp ] && sets+=(--set 'agent.network={type="mlp",hidden=[256,256]}')
     [ "$2" = meta ] && sets+=(--set "return.gamma={value=0.9,learnable=true}")
-    target/release/mgrl run examples/bench/breakout_conv.toml "${sets[@]}" --out "$3" >"$3.log" 2>&1
+    "$bin" run examples/bench/breakout_conv.toml "${sets[@]}" --out "$3" >"$3.log" 2>&1
     sed -n 's/^finished \([0-9]*\) updates (\([0-9]*\) frames.* in \([0-9.]*\) s$/\2 \3/p' "$3.log" |
         awk '{ printf "%.0f\n", $1 / $2 }'
 }
@@ -34,18 +38,29 @@ jax_fps() {  # network meta
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "| network | meta | mgrl frames/s (each) | JAX frames/s (each) | mgrl median | JAX median | mgrl / JAX |"
-echo "|---|---|---|---|---:|---:|---:|"
+if [ -n "${BEFORE:-}" ]; then
+    echo "| network | meta | mgrl frames/s (each) | before (each) | JAX frames/s (each) | mgrl median | before median | JAX median | mgrl / before | mgrl / JAX |"
+    echo "|---|---|---|---|---|---:|---:|---:|---:|---:|"
+else
+    echo "| network | meta | mgrl frames/s (each) | JAX frames/s (each) | mgrl median | JAX median | mgrl / JAX |"
+    echo "|---|---|---|---|---:|---:|---:|"
+fi
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 for net in conv mlp; do
     for meta in plain meta; do
-        ours=(); theirs=()
+        ours=(); before=(); theirs=()
         for r in $(seq "$REPEATS"); do
-            ours+=("$(mgrl_fps "$net" "$meta" "$TMP/$net-$meta-$r")")
+            ours+=("$(mgrl_fps target/release/mgrl "$net" "$meta" "$TMP/$net-$meta-$r")")
+            [ -n "${BEFORE:-}" ] && before+=("$(mgrl_fps "$BEFORE" "$net" "$meta" "$TMP/before-$net-$meta-$r")")
             theirs+=("$(jax_fps "$net" "$meta")")
         done
         m=$(printf '%s\n' "${ours[@]}" | median)
         j=$(printf '%s\n' "${theirs[@]}" | median)
-        ratio=$(awk -v a="$m" -v b="$j" 'BEGIN { printf "%.2f", a / b }')
-        echo "| $net | $meta | ${ours[*]} | ${theirs[*]} | $m | $j | $ratio× |"
+        if [ -n "${BEFORE:-}" ]; then
+            b=$(printf '%s\n' "${before[@]}" | median)
+            echo "| $net | $meta | ${ours[*]} | ${before[*]} | ${theirs[*]} | $m | $b | $j | $(ratio "$m" "$b")× | $(ratio "$m" "$j")× |"
+        else
+            echo "| $net | $meta | ${ours[*]} | ${theirs[*]} | $m | $j | $(ratio "$m" "$j")× |"
+        fi
     done
 done

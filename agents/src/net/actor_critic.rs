@@ -17,6 +17,7 @@
 //! for their values only. With the outer value head (Bonnet et al. 2022) the sum has the term
 //! Σₜ w̄ₜ V̄(xₜ) too. V̄ estimates values under the fixed η̄, so it takes no η input.
 
+use super::sparse::{SparseRows, SPARSE_BELOW};
 use super::{scalar, to_f64, upload, Flat, Model, Params};
 use crate::meta::{HeadModel, HeadWeights, Heads, OuterValues, ParamsOf};
 use anyhow::{bail, ensure, Result};
@@ -24,6 +25,7 @@ use dfdx::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// `[agent.network]`: the torso.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,11 +94,20 @@ impl Layer {
     }
 }
 
-/// A batch on the device: the (unfolded, for a convolution) observations, the one-hot actions
-/// of the first N rows (zero rows after them), and η.
+/// The first layer's input X: the (unfolded, for a convolution) observations on the device,
+/// or, where at most [`SPARSE_BELOW`] of them are non-zero, those entries on the host for the
+/// sparse product (`net/sparse.rs`).
+#[derive(Debug, Clone)]
+enum Input<E: Dtype, D: Device<E>> {
+    Dense(Tensor<(usize, usize), E, D>),
+    Sparse(Arc<SparseRows<E>>),
+}
+
+/// A batch on the device: the first layer's input, the one-hot actions of the first N rows
+/// (zero rows after them), and η.
 #[derive(Debug, Clone)]
 pub struct NetBatch<E: Dtype, D: Device<E>> {
-    x: Tensor<(usize, usize), E, D>,
+    x: Input<E, D>,
     rows: usize,
     head_rows: usize,
     actions: Vec<usize>,
@@ -239,9 +250,22 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         all
     }
 
-    /// x as the first layer reads it: the observations, or their 3 × 3 patches for a
+    /// X as the first layer reads it, sparse where few of its entries are non-zero.
+    fn input(&self, obs: &[f32], rows: usize) -> Input<E, D> {
+        let (x, columns) = self.unfold(obs, rows);
+        if !self.torso.is_empty() {
+            let sparse = SparseRows::from_dense(&x, columns);
+            if sparse.density() <= SPARSE_BELOW {
+                return Input::Sparse(Arc::new(sparse));
+            }
+        }
+        let rows = x.len() / columns;
+        Input::Dense(self.dev.tensor_from_vec(x, (rows, columns)))
+    }
+
+    /// X row-major and its columns: the observations, or their 3 × 3 patches for a
     /// convolution (`[R·P, C·9]`, P output positions per row).
-    fn input(&self, obs: &[f32], rows: usize) -> Tensor<(usize, usize), E, D> {
+    fn unfold(&self, obs: &[f32], rows: usize) -> (Vec<E>, usize) {
         match self.torso.first() {
             Some(&Layer::Conv { c, h, w, .. }) => {
                 let (oh, ow) = (h + 1 - KERNEL, w + 1 - KERNEL);
@@ -259,29 +283,70 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
                         }
                     }
                 }
-                self.dev.tensor_from_vec(x, (rows * oh * ow, cols))
+                (x, cols)
             }
-            _ => self.dev.tensor_from_vec(obs.iter().map(|&v| scalar::<E>(v as f64)).collect(), (rows, self.obs_len)),
+            _ => (obs.iter().map(|&v| scalar::<E>(v as f64)).collect(), self.obs_len),
+        }
+    }
+
+    /// Where the tape starts: X W₁, the first layer's product (before its bias), or X itself
+    /// for a network without a torso. Computed off the tape, so that no gradient is computed
+    /// for X; [`ActorCritic::first_weight_grad`] gives W₁'s.
+    fn start(&self, p: &Params<E, D>, batch: &NetBatch<E, D>) -> Matrix<E, D, NoneTape> {
+        let Some(first) = self.torso.first() else {
+            let Input::Dense(x) = &batch.x else { unreachable!("a network without a torso reads X densely") };
+            return x.clone();
+        };
+        let (_, _, outputs) = first.weight();
+        match &batch.x {
+            Input::Dense(x) => {
+                let inputs = x.shape().1;
+                x.clone().matmul(p.tensors[0].clone().reshape_like(&(inputs, outputs)))
+            }
+            Input::Sparse(x) => {
+                let z = x.matmul(&p.tensors[0].as_vec(), outputs);
+                self.dev.tensor_from_vec(z, (x.rows(), outputs))
+            }
+        }
+    }
+
+    /// ∂L/∂W₁ = Xᵀ ∂L/∂Z from the gradient at the start Z = X W₁ (flat, as θ holds W₁).
+    fn first_weight_grad(&self, batch: &NetBatch<E, D>, dz: Matrix<E, D, NoneTape>) -> Flat<E, D> {
+        let (rows, outputs) = *dz.shape();
+        match &batch.x {
+            Input::Dense(x) => {
+                let inputs = x.shape().1;
+                x.clone().permute::<_, Axes2<1, 0>>().matmul(dz).reshape_like(&(inputs * outputs,))
+            }
+            Input::Sparse(x) => {
+                debug_assert_eq!(x.rows(), rows);
+                let g = x.t_matmul(&dz.as_vec(), outputs);
+                let len = g.len();
+                self.dev.tensor_from_vec(g, (len,))
+            }
         }
     }
 
     /// The logits `[R, A]` and values `[R]` of a batch, recorded on tape `T`.
+    /// `start` is X W₁ for a network with a torso, X without ([`ActorCritic::start`]).
     fn forward<T: Tape<E, D>>(
         &self,
         p: &Params<E, D>,
-        x: Tensor<(usize, usize), E, D, T>,
+        start: Matrix<E, D, T>,
         batch: &NetBatch<E, D>,
     ) -> Outputs<E, D, T> {
         let r = batch.rows;
         let t = |i: usize| p.tensors[i].retaped::<T>();
-        let mut h = x;
+        let mut h = start;
         let mut i = 0;
-        for layer in &self.torso {
+        for (k, layer) in self.torso.iter().enumerate() {
             let (_, _, outputs) = layer.weight();
-            let inputs = h.shape().1;
-            let w = t(i).reshape_like(&(inputs, outputs));
+            if k > 0 {
+                let inputs = h.shape().1;
+                h = h.matmul(t(i).reshape_like(&(inputs, outputs)));
+            }
             let rows = h.shape().0;
-            h = (h.matmul(w) + t(i + 1).broadcast_like::<_, Axis<0>>(&(rows, outputs))).relu();
+            h = (h + t(i + 1).broadcast_like::<_, Axis<0>>(&(rows, outputs))).relu();
             if let Layer::Conv { .. } = layer {
                 h = h.reshape_like(&(r, layer.outputs()));
             }
@@ -314,7 +379,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
     /// samples from. Returns `[B, A]` row-major.
     pub fn log_policy(&self, params: &Params<E, D>, obs: &[f32], eta: &[f64]) -> Result<Vec<f64>> {
         let batch = self.batch(obs, &[], eta)?;
-        let logits = self.forward(params, batch.x.clone(), &batch).logits;
+        let logits = self.forward(params, self.start(params, &batch), &batch).logits;
         Ok(logits.log_softmax::<Axis<1>>().as_vec().into_iter().map(to_f64).collect())
     }
 }
@@ -325,7 +390,7 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
     type Batch = NetBatch<E, D>;
 
     fn heads(&self, params: &ParamsOf<Self>, batch: &NetBatch<E, D>) -> Result<Heads> {
-        Ok(self.read_heads(&self.forward(params, batch.x.clone(), batch), batch))
+        Ok(self.read_heads(&self.forward(params, self.start(params, batch), batch), batch))
     }
 
     fn weighted_grad(
@@ -334,8 +399,9 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         batch: &NetBatch<E, D>,
         w: &HeadWeights,
     ) -> Result<ParamsOf<Self>> {
-        let outputs = self.forward(params, self.traced_input(params, batch)?, batch);
-        self.backward(params, batch, outputs, w)
+        let (start, traced) = self.traced_start(params, batch)?;
+        let outputs = self.forward(params, traced, batch);
+        self.backward(params, batch, &start, outputs, w)
     }
 
     /// One forward pass, recorded, for both the heads and the gradient.
@@ -345,10 +411,11 @@ impl<E: Dtype, D: Device<E>> HeadModel for ActorCritic<E, D> {
         batch: &NetBatch<E, D>,
         weights: &mut dyn FnMut(&Heads) -> Result<HeadWeights>,
     ) -> Result<(Heads, ParamsOf<Self>)> {
-        let outputs = self.forward(params, self.traced_input(params, batch)?, batch);
+        let (start, traced) = self.traced_start(params, batch)?;
+        let outputs = self.forward(params, traced, batch);
         let heads = self.read_heads(&outputs, batch);
         let w = weights(&heads)?;
-        Ok((heads, self.backward(params, batch, outputs, &w)?))
+        Ok((heads, self.backward(params, batch, &start, outputs, &w)?))
     }
 }
 
@@ -372,21 +439,30 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         Heads { log_pi: Some(log_pi), values, entropy: Some(entropy), bootstrap, outer }
     }
 
-    /// The input, recording onto a tape with a gradient for every tensor of θ (also those
-    /// the batch does not reach, such as an unused η embedding: their gradient is 0).
-    fn traced_input(&self, params: &Params<E, D>, batch: &NetBatch<E, D>) -> Result<Matrix<E, D, OwnedTape<E, D>>> {
+    /// The start ([`ActorCritic::start`]), and the same recording onto a tape with a gradient
+    /// for it and for every tensor of θ (also those the batch does not reach, such as an unused
+    /// η embedding: their gradient is 0).
+    fn traced_start(
+        &self,
+        params: &Params<E, D>,
+        batch: &NetBatch<E, D>,
+    ) -> Result<(Matrix<E, D, NoneTape>, Matrix<E, D, OwnedTape<E, D>>)> {
+        let start = self.start(params, batch);
         let mut grads = Gradients::leaky();
         for t in &params.tensors {
             grads.try_alloc_for(t).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
         }
-        Ok(batch.x.clone().traced(grads))
+        grads.try_alloc_for(&start).map_err(|e| anyhow::anyhow!("allocating gradients: {e:?}"))?;
+        Ok((start.clone(), start.traced(grads)))
     }
 
-    /// ∇θ of the weighted sum of the heads (module doc), from a recorded forward pass.
+    /// ∇θ of the weighted sum of the heads (module doc), from a forward pass recorded from
+    /// `start`.
     fn backward(
         &self,
         params: &Params<E, D>,
         batch: &NetBatch<E, D>,
+        start: &Matrix<E, D, NoneTape>,
         Outputs { logits, values, outer }: Outputs<E, D, OwnedTape<E, D>>,
         w: &HeadWeights,
     ) -> Result<Params<E, D>> {
@@ -412,7 +488,11 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             value_term = value_term + (outer * pad(w_outer)).sum();
         }
         let grads = (pg + value_term + entropy_term).backward();
-        Ok(Params { tensors: params.tensors.iter().map(|t| grads.get(t)).collect() })
+        let mut tensors: Vec<Flat<E, D>> = params.tensors.iter().map(|t| grads.get(t)).collect();
+        if !self.torso.is_empty() {
+            tensors[0] = self.first_weight_grad(batch, grads.get(start));
+        }
+        Ok(Params { tensors })
     }
 }
 
@@ -459,5 +539,99 @@ impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
 
     fn condition(&self, batch: &NetBatch<E, D>, eta: &[f64]) -> Result<NetBatch<E, D>> {
         Ok(NetBatch { eta: self.eta_input(eta)?, ..batch.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    const ACTIONS: usize = 3;
+
+    /// A network of `config` on `[2, 5, 5]` observations with two η inputs, and a batch of 6
+    /// rows (4 with actions) of 0/1 observations with about 8% set: sparse, and the same
+    /// batch with X dense.
+    fn setup(
+        config: NetworkConfig,
+    ) -> (ActorCritic<f64, Cpu>, Params<f64, Cpu>, NetBatch<f64, Cpu>, NetBatch<f64, Cpu>) {
+        let model = ActorCritic::<f64, Cpu>::new(Cpu::default(), &config, &[2, 5, 5], ACTIONS, 2, 4).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let params = model.init(&mut rng);
+        let rows = 6;
+        let obs: Vec<f32> = (0..rows * 50).map(|_| if rng.gen_bool(0.08) { 1.0 } else { 0.0 }).collect();
+        let sparse = model.batch(&obs, &[0, 2, 1, 1], &[0.9, 0.5]).unwrap();
+        assert!(matches!(sparse.x, Input::Sparse(_)), "0/1 observations with 8% set are read sparsely");
+        let (x, columns) = model.unfold(&obs, rows);
+        let dense_x = model.dev.tensor_from_vec(x.clone(), (x.len() / columns, columns));
+        let dense = NetBatch { x: Input::Dense(dense_x), ..sparse.clone() };
+        (model, params, sparse, dense)
+    }
+
+    fn weights() -> HeadWeights {
+        HeadWeights {
+            log_pi: Some(vec![0.3, -1.2, 0.7, 0.2]),
+            values: vec![0.5, -0.4, 1.1, 0.9],
+            entropy: 0.01,
+            outer: None,
+        }
+    }
+
+    /// The weighted sum of the heads that `weighted_grad` differentiates (module doc).
+    fn objective(model: &ActorCritic<f64, Cpu>, params: &Params<f64, Cpu>, batch: &NetBatch<f64, Cpu>) -> f64 {
+        let (h, w) = (model.heads(params, batch).unwrap(), weights());
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a * b).sum::<f64>();
+        dot(h.log_pi.as_ref().unwrap(), w.log_pi.as_ref().unwrap())
+            + dot(&h.values, &w.values)
+            + w.entropy * h.entropy.unwrap().iter().sum::<f64>()
+    }
+
+    fn configs() -> [NetworkConfig; 2] {
+        [NetworkConfig::Mlp { hidden: vec![7, 5] }, NetworkConfig::Conv { channels: 3, hidden: 6 }]
+    }
+
+    #[test]
+    fn sparse_and_dense_inputs_give_the_same_heads_and_gradients() {
+        for config in configs() {
+            let (model, params, sparse, dense) = setup(config.clone());
+            assert_eq!(model.heads(&params, &sparse).unwrap(), model.heads(&params, &dense).unwrap(), "{config:?}");
+            let (a, b) = (
+                model.weighted_grad(&params, &sparse, &weights()).unwrap(),
+                model.weighted_grad(&params, &dense, &weights()).unwrap(),
+            );
+            for (name, (a, b)) in model.param_names().iter().zip(a.to_host().iter().zip(b.to_host())) {
+                let gap = a.iter().zip(&b).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                assert!(gap < 1e-12, "{config:?} {name}: sparse and dense gradients differ by {gap}");
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_of_both_inputs_match_central_differences() {
+        for config in configs() {
+            let (model, params, sparse, dense) = setup(config.clone());
+            for batch in [&sparse, &dense] {
+                let grad = model.weighted_grad(&params, batch, &weights()).unwrap().to_host();
+                let host = params.to_host();
+                // Every entry of the first layer's weight (most are not reached: their
+                // gradient is 0) and of the next layer's.
+                for tensor in [0, 2] {
+                    for k in 0..host[tensor].len() {
+                        let at = |d: f64| {
+                            let mut p = host.clone();
+                            p[tensor][k] += d;
+                            objective(&model, &Params::from_host(&Cpu::default(), &p), batch)
+                        };
+                        let h = 1e-6;
+                        let numeric = (at(h) - at(-h)) / (2.0 * h);
+                        assert!(
+                            (numeric - grad[tensor][k]).abs() < 1e-7,
+                            "{config:?} tensor {tensor} entry {k}: {} against central differences {numeric}",
+                            grad[tensor][k]
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod actor_critic;
 mod params;
 mod reward;
+mod sparse;
 
 pub use actor_critic::{ActorCritic, NetBatch, NetworkConfig};
 pub use params::{scalar, to_f64, upload, Flat, Params};

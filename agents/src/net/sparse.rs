@@ -1,0 +1,130 @@
+//! The first layer's product with a sparse input: observations that are mostly zeros, as
+//! MinAtar's 0/1 grids (Breakout starts with 33 of its 400 cells set):
+//!
+//!   Z = X W,        Z[r] = Σ_{i : X[r,i] ≠ 0} X[r,i] W[i],                 (forward)
+//!   ∂L/∂W[i] = Σ_{r : X[r,i] ≠ 0} X[r,i] ∂L/∂Z[r],                         (backward)
+//!
+//! each costing nnz(X) · n operations instead of rows · inputs · n for a dense product. X is
+//! data, so ∂L/∂X is not wanted; a dense product on the tape computes it anyway (a third
+//! matrix product, thrown away), this one does not.
+//!
+//! The rows of X are stored compressed (CSR: each row's column indices and values).
+
+use dfdx::prelude::Dtype;
+
+/// Use the sparse product when at most this share of the input is non-zero. A non-zero
+/// costs an n-wide multiply-add, against gemm's packed kernels for the dense product, which
+/// do many times more work at several times the speed per element.
+pub const SPARSE_BELOW: f64 = 0.2;
+
+/// X `[rows, columns]` with only its non-zero entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseRows<E> {
+    columns: usize,
+    /// Row r's entries are `indices[offsets[r]..offsets[r + 1]]`, with their `values`.
+    offsets: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<E>,
+}
+
+impl<E: Dtype> SparseRows<E> {
+    /// The non-zero entries of the row-major `x`, rows of `columns`.
+    pub fn from_dense(x: &[E], columns: usize) -> Self {
+        let mut rows = SparseRows { columns, offsets: vec![0], indices: Vec::new(), values: Vec::new() };
+        for row in x.chunks_exact(columns) {
+            for (i, &v) in row.iter().enumerate().filter(|(_, &v)| v != E::default()) {
+                rows.indices.push(i as u32);
+                rows.values.push(v);
+            }
+            rows.offsets.push(rows.indices.len());
+        }
+        rows
+    }
+
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The share of X's entries that are non-zero.
+    pub fn density(&self) -> f64 {
+        self.values.len() as f64 / (self.rows() * self.columns).max(1) as f64
+    }
+
+    /// Row r's (column, value) pairs.
+    fn row(&self, r: usize) -> impl Iterator<Item = (usize, E)> + '_ {
+        let span = self.offsets[r]..self.offsets[r + 1];
+        self.indices[span.clone()].iter().map(|&i| i as usize).zip(self.values[span].iter().copied())
+    }
+
+    /// Z = X W for W `[columns, n]` row-major; Z is `[rows, n]`.
+    pub fn matmul(&self, w: &[E], n: usize) -> Vec<E> {
+        let mut z = vec![E::default(); self.rows() * n];
+        for (r, z) in z.chunks_exact_mut(n).enumerate() {
+            for (i, x) in self.row(r) {
+                axpy(z, x, &w[i * n..(i + 1) * n]);
+            }
+        }
+        z
+    }
+
+    /// Xᵀ G for G `[rows, n]` row-major (G = ∂L/∂Z gives ∂L/∂W); the result is `[columns, n]`.
+    pub fn t_matmul(&self, g: &[E], n: usize) -> Vec<E> {
+        let mut out = vec![E::default(); self.columns * n];
+        for (r, g) in g.chunks_exact(n).enumerate() {
+            for (i, x) in self.row(r) {
+                axpy(&mut out[i * n..(i + 1) * n], x, g);
+            }
+        }
+        out
+    }
+}
+
+/// y += a x.
+fn axpy<E: Dtype>(y: &mut [E], a: E, x: &[E]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The dense product of `x` `[rows, k]` and `w` `[k, n]`, the textbook way.
+    fn dense(x: &[f64], w: &[f64], k: usize, n: usize) -> Vec<f64> {
+        let rows = x.len() / k;
+        let mut z = vec![0.0; rows * n];
+        for r in 0..rows {
+            for j in 0..n {
+                z[r * n + j] = (0..k).map(|i| x[r * k + i] * w[i * n + j]).sum();
+            }
+        }
+        z
+    }
+
+    fn transpose(x: &[f64], k: usize) -> Vec<f64> {
+        let rows = x.len() / k;
+        (0..k).flat_map(|i| (0..rows).map(move |r| x[r * k + i])).collect()
+    }
+
+    #[test]
+    fn products_equal_the_dense_ones() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (rows, k, n) = (7, 9, 5);
+        // About 30% non-zero, values other than 1, and an all-zero row.
+        let mut x: Vec<f64> =
+            (0..rows * k).map(|_| if rng.gen_bool(0.3) { rng.gen_range(-2.0..2.0) } else { 0.0 }).collect();
+        x[2 * k..3 * k].fill(0.0);
+        let w: Vec<f64> = (0..k * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let g: Vec<f64> = (0..rows * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let sparse = SparseRows::from_dense(&x, k);
+        assert_eq!(sparse.rows(), rows);
+        let nnz = x.iter().filter(|&&v| v != 0.0).count();
+        assert_eq!(sparse.density(), nnz as f64 / (rows * k) as f64);
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+        assert!(close(&sparse.matmul(&w, n), &dense(&x, &w, k, n)), "X W");
+        assert!(close(&sparse.t_matmul(&g, n), &dense(&transpose(&x, k), &g, rows, n)), "Xᵀ G");
+    }
+}
