@@ -17,7 +17,7 @@
 //! for their values only. With the outer value head (Bonnet et al. 2022) the sum has the term
 //! Σₜ w̄ₜ V̄(xₜ) too. V̄ estimates values under the fixed η̄, so it takes no η input.
 
-use super::sparse::{SparseRows, SPARSE_BELOW};
+use super::sparse::{SparseRows, SPARSE_BELOW, SPARSE_MIN_OUTPUTS};
 use super::{scalar, to_f64, upload, Flat, Model, Params};
 use crate::meta::{HeadModel, HeadWeights, Heads, OuterValues, ParamsOf};
 use anyhow::{bail, ensure, Result};
@@ -250,10 +250,11 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
         all
     }
 
-    /// X as the first layer reads it, sparse where few of its entries are non-zero.
+    /// X as the first layer reads it, sparse where few of its entries are non-zero and the
+    /// layer is wide ([`SPARSE_BELOW`], [`SPARSE_MIN_OUTPUTS`]).
     fn input(&self, obs: &[f32], rows: usize) -> Input<E, D> {
         let (x, columns) = self.unfold(obs, rows);
-        if !self.torso.is_empty() {
+        if self.torso.first().is_some_and(|l| l.weight().2 >= SPARSE_MIN_OUTPUTS) {
             let sparse = SparseRows::from_dense(&x, columns);
             if sparse.density() <= SPARSE_BELOW {
                 return Input::Sparse(Arc::new(sparse));
@@ -304,7 +305,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
                 x.clone().matmul(p.tensors[0].clone().reshape_like(&(inputs, outputs)))
             }
             Input::Sparse(x) => {
-                let z = x.matmul(&p.tensors[0].as_vec(), outputs);
+                let z = x.matmul(&host(&p.tensors[0]), outputs);
                 self.dev.tensor_from_vec(z, (x.rows(), outputs))
             }
         }
@@ -320,7 +321,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
             }
             Input::Sparse(x) => {
                 debug_assert_eq!(x.rows(), rows);
-                let g = x.t_matmul(&dz.as_vec(), outputs);
+                let g = x.t_matmul(&host(&dz), outputs);
                 let len = g.len();
                 self.dev.tensor_from_vec(g, (len,))
             }
@@ -542,6 +543,13 @@ impl<E: Dtype, D: Device<E>> Model for ActorCritic<E, D> {
     }
 }
 
+/// A tensor's numbers on the host (a copy of its contiguous memory, not an element-wise walk).
+fn host<S: Shape, E: Dtype, D: Device<E>>(t: &Tensor<S, E, D>) -> Vec<E> {
+    let mut v = vec![E::default(); t.shape().num_elements()];
+    t.copy_into(&mut v);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,7 +595,11 @@ mod tests {
     }
 
     fn configs() -> [NetworkConfig; 2] {
-        [NetworkConfig::Mlp { hidden: vec![7, 5] }, NetworkConfig::Conv { channels: 3, hidden: 6 }]
+        // First layers wide enough to be read sparsely (SPARSE_MIN_OUTPUTS).
+        [
+            NetworkConfig::Mlp { hidden: vec![SPARSE_MIN_OUTPUTS, 5] },
+            NetworkConfig::Conv { channels: SPARSE_MIN_OUTPUTS, hidden: 6 },
+        ]
     }
 
     #[test]
@@ -604,6 +616,19 @@ mod tests {
                 assert!(gap < 1e-12, "{config:?} {name}: sparse and dense gradients differ by {gap}");
             }
         }
+    }
+
+    #[test]
+    fn narrow_first_layers_and_dense_observations_are_read_densely() {
+        let dense = |config: NetworkConfig, on: f64| {
+            let model = ActorCritic::<f64, Cpu>::new(Cpu::default(), &config, &[2, 5, 5], ACTIONS, 0, 0).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let obs: Vec<f32> = (0..4 * 50).map(|_| if rng.gen_bool(on) { 1.0 } else { 0.0 }).collect();
+            matches!(model.batch(&obs, &[], &[]).unwrap().x, Input::Dense(_))
+        };
+        assert!(dense(NetworkConfig::Conv { channels: 16, hidden: 8 }, 0.05), "MinAtar's 16 channels");
+        assert!(dense(NetworkConfig::Mlp { hidden: vec![256] }, 0.5), "half the inputs set");
+        assert!(!dense(NetworkConfig::Mlp { hidden: vec![256] }, 0.05));
     }
 
     #[test]

@@ -17,6 +17,15 @@ use dfdx::prelude::Dtype;
 /// do many times more work at several times the speed per element.
 pub const SPARSE_BELOW: f64 = 0.2;
 
+/// ... and when the layer has at least this many outputs n: narrower rows spend more on
+/// finding the non-zeros than on adding (MinAtar's convolution, n = 16 channels, ran 11%
+/// slower sparse; BENCHMARKS.md).
+pub const SPARSE_MIN_OUTPUTS: usize = 64;
+
+/// Rows of X per share of the work handed to another thread (`mgrl_core::parallel`): enough
+/// that a share outweighs its hand-over (10–15 µs).
+const ROWS_PER_SHARE: usize = 256;
+
 /// X `[rows, columns]` with only its non-zero entries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SparseRows<E> {
@@ -56,25 +65,42 @@ impl<E: Dtype> SparseRows<E> {
         self.indices[span.clone()].iter().map(|&i| i as usize).zip(self.values[span].iter().copied())
     }
 
-    /// Z = X W for W `[columns, n]` row-major; Z is `[rows, n]`.
+    /// How many shares to split the work in: one per thread for large batches.
+    fn shares(&self) -> usize {
+        mgrl_core::parallel::threads().min(self.rows() / ROWS_PER_SHARE).max(1)
+    }
+
+    /// Z = X W for W `[columns, n]` row-major; Z is `[rows, n]`. Shares of Z's rows run on
+    /// the machine's threads.
     pub fn matmul(&self, w: &[E], n: usize) -> Vec<E> {
         let mut z = vec![E::default(); self.rows() * n];
-        for (r, z) in z.chunks_exact_mut(n).enumerate() {
-            for (i, x) in self.row(r) {
-                axpy(z, x, &w[i * n..(i + 1) * n]);
+        let per = self.rows().div_ceil(self.shares()).max(1);
+        let shares = z.chunks_mut(per * n).enumerate();
+        mgrl_core::parallel::for_each_share(shares, |(k, z)| {
+            for (r, z) in (k * per..).zip(z.chunks_exact_mut(n)) {
+                for (i, x) in self.row(r) {
+                    axpy(z, x, &w[i * n..(i + 1) * n]);
+                }
             }
-        }
+        });
         z
     }
 
     /// Xᵀ G for G `[rows, n]` row-major (G = ∂L/∂Z gives ∂L/∂W); the result is `[columns, n]`.
+    /// Each share of the threads writes the rows of the result for its own range of X's
+    /// columns, reading all of G.
     pub fn t_matmul(&self, g: &[E], n: usize) -> Vec<E> {
         let mut out = vec![E::default(); self.columns * n];
-        for (r, g) in g.chunks_exact(n).enumerate() {
-            for (i, x) in self.row(r) {
-                axpy(&mut out[i * n..(i + 1) * n], x, g);
+        let per = self.columns.div_ceil(self.shares()).max(1);
+        let shares = out.chunks_mut(per * n).enumerate();
+        mgrl_core::parallel::for_each_share(shares, |(k, out)| {
+            let mine = k * per..k * per + out.len() / n;
+            for (r, g) in g.chunks_exact(n).enumerate() {
+                for (i, x) in self.row(r).filter(|(i, _)| mine.contains(i)) {
+                    axpy(&mut out[(i - mine.start) * n..(i - mine.start + 1) * n], x, g);
+                }
             }
-        }
+        });
         out
     }
 }
@@ -126,5 +152,24 @@ mod tests {
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
         assert!(close(&sparse.matmul(&w, n), &dense(&x, &w, k, n)), "X W");
         assert!(close(&sparse.t_matmul(&g, n), &dense(&transpose(&x, k), &g, rows, n)), "Xᵀ G");
+    }
+
+    #[test]
+    fn products_split_over_threads_equal_the_dense_ones() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        // Enough rows for several shares, and a row count and width that do not divide evenly.
+        let (rows, k, n) = (3 * ROWS_PER_SHARE + 17, 13, 3);
+        let x: Vec<f64> = (0..rows * k).map(|_| if rng.gen_bool(0.1) { 1.0 } else { 0.0 }).collect();
+        let w: Vec<f64> = (0..k * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let g: Vec<f64> = (0..rows * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let sparse = SparseRows::from_dense(&x, k);
+        let (z, t) = pool.install(|| {
+            assert_eq!(sparse.shares(), 3);
+            (sparse.matmul(&w, n), sparse.t_matmul(&g, n))
+        });
+        let close = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+        assert!(close(&z, &dense(&x, &w, k, n)), "X W");
+        assert!(close(&t, &dense(&transpose(&x, k), &g, rows, n)), "Xᵀ G");
     }
 }
