@@ -119,6 +119,9 @@ pub struct NetBatch<E: Dtype, D: Device<E>> {
 
 /// A `[rows, columns]` tensor recorded on tape `T`.
 type Matrix<E, D, T> = Tensor<(usize, usize), E, D, T>;
+/// The start of the forward pass ([`ActorCritic::start`]) off the tape, to read its gradient
+/// by, and the same on a tape.
+type Started<E, D> = (Matrix<E, D, NoneTape>, Matrix<E, D, OwnedTape<E, D>>);
 /// Policy logits, `[R, A]`.
 type Logits<E, D, T> = Matrix<E, D, T>;
 /// Values, `[R]`.
@@ -443,11 +446,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
     /// The start ([`ActorCritic::start`]), and the same recording onto a tape with a gradient
     /// for it and for every tensor of θ (also those the batch does not reach, such as an unused
     /// η embedding: their gradient is 0).
-    fn traced_start(
-        &self,
-        params: &Params<E, D>,
-        batch: &NetBatch<E, D>,
-    ) -> Result<(Matrix<E, D, NoneTape>, Matrix<E, D, OwnedTape<E, D>>)> {
+    fn traced_start(&self, params: &Params<E, D>, batch: &NetBatch<E, D>) -> Result<Started<E, D>> {
         let start = self.start(params, batch);
         let mut grads = Gradients::leaky();
         for t in &params.tensors {
@@ -557,12 +556,13 @@ mod tests {
 
     const ACTIONS: usize = 3;
 
+    type Net = ActorCritic<f64, Cpu>;
+    type Batch = NetBatch<f64, Cpu>;
+
     /// A network of `config` on `[2, 5, 5]` observations with two η inputs, and a batch of 6
     /// rows (4 with actions) of 0/1 observations with about 8% set: sparse, and the same
     /// batch with X dense.
-    fn setup(
-        config: NetworkConfig,
-    ) -> (ActorCritic<f64, Cpu>, Params<f64, Cpu>, NetBatch<f64, Cpu>, NetBatch<f64, Cpu>) {
+    fn setup(config: NetworkConfig) -> (Net, Params<f64, Cpu>, Batch, Batch) {
         let model = ActorCritic::<f64, Cpu>::new(Cpu::default(), &config, &[2, 5, 5], ACTIONS, 2, 4).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let params = model.init(&mut rng);
@@ -586,7 +586,7 @@ mod tests {
     }
 
     /// The weighted sum of the heads that `weighted_grad` differentiates (module doc).
-    fn objective(model: &ActorCritic<f64, Cpu>, params: &Params<f64, Cpu>, batch: &NetBatch<f64, Cpu>) -> f64 {
+    fn objective(model: &Net, params: &Params<f64, Cpu>, batch: &Batch) -> f64 {
         let (h, w) = (model.heads(params, batch).unwrap(), weights());
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a * b).sum::<f64>();
         dot(h.log_pi.as_ref().unwrap(), w.log_pi.as_ref().unwrap())
