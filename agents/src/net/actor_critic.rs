@@ -258,8 +258,7 @@ impl<E: Dtype, D: Device<E>> ActorCritic<E, D> {
     fn input(&self, obs: &[f32], rows: usize) -> Input<E, D> {
         let (x, columns) = self.unfold(obs, rows);
         if self.torso.first().is_some_and(|l| l.weight().2 >= SPARSE_MIN_OUTPUTS) {
-            let sparse = SparseRows::from_dense(&x, columns);
-            if sparse.density() <= SPARSE_BELOW {
+            if let Some(sparse) = SparseRows::from_dense_below(&x, columns, SPARSE_BELOW) {
                 return Input::Sparse(Arc::new(sparse));
             }
         }

@@ -37,8 +37,15 @@ pub struct SparseRows<E> {
 }
 
 impl<E: Dtype> SparseRows<E> {
+    /// The non-zero entries of the row-major `x`, rows of `columns`, if at most `density` of
+    /// them are non-zero (counted first, so that a dense `x` costs one pass and no copy).
+    pub fn from_dense_below(x: &[E], columns: usize, density: f64) -> Option<Self> {
+        let nonzero = x.iter().filter(|&&v| v != E::default()).count();
+        (nonzero as f64 <= density * x.len() as f64).then(|| Self::from_dense(x, columns))
+    }
+
     /// The non-zero entries of the row-major `x`, rows of `columns`.
-    pub fn from_dense(x: &[E], columns: usize) -> Self {
+    fn from_dense(x: &[E], columns: usize) -> Self {
         let mut rows = SparseRows { columns, offsets: vec![0], indices: Vec::new(), values: Vec::new() };
         for row in x.chunks_exact(columns) {
             for (i, &v) in row.iter().enumerate().filter(|(_, &v)| v != E::default()) {
@@ -52,11 +59,6 @@ impl<E: Dtype> SparseRows<E> {
 
     pub fn rows(&self) -> usize {
         self.offsets.len() - 1
-    }
-
-    /// The share of X's entries that are non-zero.
-    pub fn density(&self) -> f64 {
-        self.values.len() as f64 / (self.rows() * self.columns).max(1) as f64
     }
 
     /// Row r's (column, value) pairs.
@@ -147,8 +149,9 @@ mod tests {
         let g: Vec<f64> = (0..rows * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
         let sparse = SparseRows::from_dense(&x, k);
         assert_eq!(sparse.rows(), rows);
-        let nnz = x.iter().filter(|&&v| v != 0.0).count();
-        assert_eq!(sparse.density(), nnz as f64 / (rows * k) as f64);
+        let density = x.iter().filter(|&&v| v != 0.0).count() as f64 / (rows * k) as f64;
+        assert_eq!(SparseRows::from_dense_below(&x, k, density), Some(sparse.clone()));
+        assert_eq!(SparseRows::from_dense_below(&x, k, density - 1e-9), None);
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
         assert!(close(&sparse.matmul(&w, n), &dense(&x, &w, k, n)), "X W");
         assert!(close(&sparse.t_matmul(&g, n), &dense(&transpose(&x, k), &g, rows, n)), "Xᵀ G");
