@@ -194,16 +194,12 @@ impl<E: Env> VecEnv for Vectorized<E> {
     }
 
     fn reset_u8(&mut self, obs: &mut [u8]) -> Result<(), EnvError> {
-        if E::BYTE_SCALE.is_none() {
-            return Err(not_bytes(&self.spec));
-        }
+        self.byte_scale().ok_or_else(|| not_bytes(&self.spec))?;
         self.reset_into(obs)
     }
 
     fn step_u8(&mut self, actions: &[usize], out: &mut StepBuffers<u8>) -> Result<(), EnvError> {
-        if E::BYTE_SCALE.is_none() {
-            return Err(not_bytes(&self.spec));
-        }
+        self.byte_scale().ok_or_else(|| not_bytes(&self.spec))?;
         self.step_into(actions, out)
     }
 

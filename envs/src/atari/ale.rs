@@ -19,7 +19,7 @@ pub const SCREEN_HEIGHT: usize = 210;
 pub const SCREEN_LEN: usize = SCREEN_WIDTH * SCREEN_HEIGHT;
 
 /// ALE's eighteen actions, in its numbering (`ale::Action`): 0 no-op, 1 fire, 2 up, …
-pub const NUM_LEGAL_ACTIONS: usize = 18;
+pub const NUM_LEGAL_ACTIONS: usize = super::games::ALL_ACTIONS.len();
 
 /// One emulator with a game loaded.
 pub struct Ale {
@@ -90,12 +90,6 @@ impl Ale {
         unsafe { sys::lives(self.raw) }
     }
 
-    /// Frames emulated since the last reset.
-    pub fn episode_frame_number(&self) -> i32 {
-        // SAFETY: `raw` is live and has a ROM.
-        unsafe { sys::getEpisodeFrameNumber(self.raw) }
-    }
-
     /// The game's minimal action set, in ALE's numbering.
     pub fn minimal_actions(&self) -> Vec<u8> {
         // SAFETY: `raw` is live; the buffer holds as many actions as ALE says it writes.
@@ -112,13 +106,6 @@ impl Ale {
         assert_eq!(out.len(), SCREEN_LEN, "a grayscale screen is 210 × 160 bytes");
         // SAFETY: ALE 0.6 screens are 210 × 160 for every supported game; `out` holds that.
         unsafe { sys::getScreenGrayscale(self.raw, out.as_mut_ptr()) }
-    }
-
-    /// Writes the screen's palette indices (`[210, 160]`, ALE's `getScreen`) into `out`.
-    pub fn screen_indices(&self, out: &mut [u8]) {
-        assert_eq!(out.len(), SCREEN_LEN, "a screen is 210 × 160 bytes");
-        // SAFETY: as in `screen_grayscale`.
-        unsafe { sys::getScreen(self.raw, out.as_mut_ptr()) }
     }
 
     /// The emulator's whole state (CPU, RAM, cartridge, TIA, ALE's frame counters and

@@ -86,11 +86,6 @@ impl Atari {
         }
     }
 
-    /// Elements of one observation.
-    pub fn obs_len(&self) -> usize {
-        self.pre.frame_stack * self.pre.screen_size * self.pre.screen_size
-    }
-
     /// The emulator, e.g. for its lives or frame counter.
     pub fn ale(&self) -> &Ale {
         &self.ale
